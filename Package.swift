@@ -1,0 +1,40 @@
+// swift-tools-version:6.0
+// vauth: a virtual FIDO2/WebAuthn authenticator. The target graph is the layering:
+// C shims → CBOR → Crypto → Authenticator (CTAP2) + Keystore → WebAuthn client → Services → CLI.
+// A target may only import the ones above it, so the compiler enforces the direction.
+import PackageDescription
+
+let package = Package(
+    name: "vauth",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "vauth", targets: ["vauth"]),
+        .library(name: "VauthAuthenticator", targets: ["VauthAuthenticator"]),
+        .library(name: "VauthWebAuthn", targets: ["VauthWebAuthn"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries. The shims hold what Swift cannot import (macros, inline functions).
+        .systemLibrary(name: "CLibCBOR", path: "Sources/CLibCBOR", pkgConfig: "libcbor",
+                       providers: [.apt(["libcbor-dev"])]),
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "libcrypto",
+                       providers: [.apt(["libssl-dev"])]),
+
+        .target(name: "VauthCBOR", dependencies: ["CLibCBOR"]),
+        .target(name: "VauthCrypto", dependencies: ["COpenSSL", "VauthCBOR"]),
+        .target(name: "VauthAuthenticator", dependencies: ["VauthCBOR", "VauthCrypto"]),
+        .target(name: "VauthKeystore", dependencies: ["VauthCBOR", "VauthCrypto", "VauthAuthenticator"]),
+        .target(name: "VauthWebAuthn", dependencies: ["VauthCBOR", "VauthCrypto", "VauthAuthenticator"]),
+        .target(name: "VauthServices", dependencies: ["VauthWebAuthn", "VauthAuthenticator", "VauthCrypto"]),
+        .executableTarget(name: "vauth", dependencies: [
+            "VauthCBOR", "VauthCrypto", "VauthAuthenticator", "VauthKeystore", "VauthWebAuthn", "VauthServices",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "VauthCBORTests", dependencies: ["VauthCBOR"]),
+        .testTarget(name: "VauthCryptoTests", dependencies: ["VauthCrypto", "VauthCBOR"]),
+        .testTarget(name: "VauthAuthenticatorTests", dependencies: ["VauthAuthenticator", "VauthCrypto", "VauthCBOR"]),
+    ]
+)
