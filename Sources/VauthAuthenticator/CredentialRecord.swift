@@ -1,0 +1,69 @@
+import VauthCrypto
+
+/// credProtect levels (CTAP 2.2 §12.1).
+public enum CredentialProtection: Int, Sendable, Codable, CaseIterable {
+    /// Usable without UV, discoverable without an allow list.
+    case userVerificationOptional = 1
+    /// Without UV, usable only when the RP names it in an allow list.
+    case userVerificationOptionalWithCredentialIDList = 2
+    /// Usable only with UV.
+    case userVerificationRequired = 3
+}
+
+/// The two per-credential secrets of hmac-secret (CTAP 2.2 §12.5): one for assertions with UV,
+/// one without, so a PRF output with UV cannot be obtained without it.
+public struct HMACSecretKeys: Sendable {
+    public let withUV: SecretBytes
+    public let withoutUV: SecretBytes
+
+    public init(withUV: SecretBytes, withoutUV: SecretBytes) {
+        self.withUV = withUV
+        self.withoutUV = withoutUV
+    }
+}
+
+/// Everything the authenticator keeps about one credential. Stores persist it; the private key is
+/// PKCS#8 DER in wipe-on-free storage and is turned into a ``SigningKey`` only to sign.
+public struct CredentialRecord: Sendable {
+    public var id: [UInt8]
+    public var rp: RelyingPartyEntity
+    public var user: UserEntity
+    public var algorithm: COSEAlgorithm
+    public var privateKey: SecretBytes
+    public var signCount: UInt32
+    public var signCounterMode: SignCounterMode
+    /// A discoverable (client-side, "resident") credential, found without an allow list.
+    public var discoverable: Bool
+    /// Milliseconds since the Unix epoch.
+    public var createdAt: Int64
+    public var protection: CredentialProtection
+    public var hmacSecret: HMACSecretKeys?
+    public var backupEligible: Bool
+    public var backedUp: Bool
+
+    public init(id: [UInt8], rp: RelyingPartyEntity, user: UserEntity, algorithm: COSEAlgorithm, privateKey: SecretBytes,
+                signCount: UInt32 = 0, signCounterMode: SignCounterMode = .increment, discoverable: Bool, createdAt: Int64,
+                protection: CredentialProtection = .userVerificationOptional, hmacSecret: HMACSecretKeys? = nil,
+                backupEligible: Bool = false, backedUp: Bool = false) {
+        self.id = id
+        self.rp = rp
+        self.user = user
+        self.algorithm = algorithm
+        self.privateKey = privateKey
+        self.signCount = signCount
+        self.signCounterMode = signCounterMode
+        self.discoverable = discoverable
+        self.createdAt = createdAt
+        self.protection = protection
+        self.hmacSecret = hmacSecret
+        self.backupEligible = backupEligible
+        self.backedUp = backedUp
+    }
+
+    public var rpId: String { rp.id }
+
+    /// The signing key, parsed from the stored PKCS#8.
+    public func signingKey() throws(CryptoError) -> SigningKey {
+        try privateKey.withUnsafeBytes { (der) throws(CryptoError) in try SigningKey(pkcs8DER: der) }
+    }
+}
