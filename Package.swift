@@ -36,5 +36,7 @@ let package = Package(
         .testTarget(name: "VauthCBORTests", dependencies: ["VauthCBOR"]),
         .testTarget(name: "VauthCryptoTests", dependencies: ["VauthCrypto", "VauthCBOR"]),
         .testTarget(name: "VauthAuthenticatorTests", dependencies: ["VauthAuthenticator", "VauthCrypto", "VauthCBOR"]),
+        .testTarget(name: "VauthKeystoreTests", dependencies: ["VauthKeystore", "VauthAuthenticator", "VauthCrypto", "VauthCBOR"]),
+        .testTarget(name: "VauthWebAuthnTests", dependencies: ["VauthWebAuthn", "VauthAuthenticator", "VauthCrypto", "VauthCBOR"]),
     ]
 )
