@@ -25,7 +25,8 @@ let package = Package(
         .target(name: "VauthCBOR", dependencies: ["CLibCBOR"]),
         .target(name: "VauthCrypto", dependencies: ["COpenSSL", "VauthCBOR"]),
         .target(name: "VauthAuthenticator", dependencies: ["VauthCBOR", "VauthCrypto"]),
-        .target(name: "VauthKeystore", dependencies: ["VauthCBOR", "VauthCrypto", "VauthAuthenticator"]),
+        .target(name: "VauthKeystore", dependencies: ["VauthCBOR", "VauthCrypto", "VauthAuthenticator"],
+                exclude: ["FORMAT.md"]),
         .target(name: "VauthWebAuthn", dependencies: ["VauthCBOR", "VauthCrypto", "VauthAuthenticator"]),
         .target(name: "VauthServices", dependencies: ["VauthWebAuthn", "VauthAuthenticator", "VauthCrypto"]),
         .executableTarget(name: "vauth", dependencies: [
@@ -36,7 +37,10 @@ let package = Package(
         .testTarget(name: "VauthCBORTests", dependencies: ["VauthCBOR"]),
         .testTarget(name: "VauthCryptoTests", dependencies: ["VauthCrypto", "VauthCBOR"]),
         .testTarget(name: "VauthAuthenticatorTests", dependencies: ["VauthAuthenticator", "VauthCrypto", "VauthCBOR"]),
-        .testTarget(name: "VauthKeystoreTests", dependencies: ["VauthKeystore", "VauthAuthenticator", "VauthCrypto", "VauthCBOR"]),
+        .testTarget(name: "VauthKeystoreTests", dependencies: ["VauthKeystore", "VauthAuthenticator", "VauthCrypto", "VauthCBOR", "keystore-stress"]),
+        // A child process for the keystore's crash and concurrency tests (killed mid-write, or run eight at once).
+        .executableTarget(name: "keystore-stress", dependencies: ["VauthKeystore", "VauthAuthenticator", "VauthCrypto"],
+                          path: "Tests/KeystoreStress"),
         .testTarget(name: "VauthWebAuthnTests", dependencies: ["VauthWebAuthn", "VauthAuthenticator", "VauthCrypto", "VauthCBOR"]),
     ]
 )

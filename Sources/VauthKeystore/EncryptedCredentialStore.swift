@@ -1,0 +1,34 @@
+import VauthAuthenticator
+
+/// The ``CredentialStore`` the authenticator uses, over an open ``KeystoreFile``.
+public final class EncryptedCredentialStore: CredentialStore {
+    public let file: KeystoreFile
+
+    public init(file: KeystoreFile) {
+        self.file = file
+    }
+
+    public func credential(id: [UInt8], rpId: String) throws -> CredentialRecord? {
+        try file.record(id: id, rpId: rpId)
+    }
+
+    public func discoverableCredentials(rpId: String) throws -> [CredentialSummary] {
+        file.discoverableSummaries(rpId: rpId)
+    }
+
+    public func allCredentials() throws -> [CredentialRecord] {
+        try file.allRecords()
+    }
+
+    public func save(_ record: CredentialRecord, replacing: [UInt8]?) throws {
+        try file.insert([record], replacing: replacing.map { [$0] } ?? [])
+    }
+
+    public func updateSignCount(id: [UInt8], to count: UInt32) throws {
+        try file.updateSignCount(id: id, to: count)
+    }
+
+    @discardableResult public func delete(id: [UInt8]) throws -> Bool {
+        try file.delete(ids: [id]) > 0
+    }
+}

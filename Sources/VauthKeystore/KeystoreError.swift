@@ -1,0 +1,66 @@
+/// The one error type of the keystore. Every case says what is wrong in one line, because the CLI
+/// prints it as is; none carries secret material.
+public enum KeystoreError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// No keystore at the path.
+    case notFound(path: String)
+    /// `vauth init` found one already.
+    case alreadyExists(path: String)
+    /// The file does not start with the keystore magic.
+    case notAKeystore(path: String)
+    /// A format version this vauth does not read.
+    case unsupportedVersion(path: String, version: Int)
+    /// The file is shorter than its own header says.
+    case truncated(path: String, expected: Int, actual: Int)
+    /// The plain header does not match its checksum, or describes an impossible layout.
+    case corruptHeader(path: String, reason: String)
+    /// The data key did not unwrap: wrong passphrase (or wrong key file).
+    case wrongPassphrase(path: String, usingKeyFile: Bool)
+    /// The keystore is protected one way and was opened the other.
+    case unlockMismatch(path: String, keystoreUsesKeyFile: Bool)
+    /// An authentication tag failed on data behind a correct key: the file was changed.
+    case tampered(path: String, section: String)
+    /// Something inside a section that decrypted fine does not parse (a bug or a format mismatch).
+    case malformedSection(path: String, section: String, reason: String)
+    /// An unusable key file.
+    case invalidKeyFile(path: String, reason: String)
+    /// An unusable passphrase.
+    case invalidPassphrase(reason: String)
+    /// Another process holds the lock for longer than we wait.
+    case locked(path: String)
+    /// A credential id that is already present (import).
+    case duplicateCredential(id: String)
+    /// A file system call failed.
+    case io(path: String, operation: String, errno: Int32)
+    /// OpenSSL failed where it should not (allocation, RNG).
+    case crypto(String)
+
+    public var description: String {
+        switch self {
+        case .notFound(let path): return "no keystore at \(path) (run `vauth init` or create a credential first)"
+        case .alreadyExists(let path): return "a keystore already exists at \(path); refusing to overwrite it"
+        case .notAKeystore(let path): return "\(path) is not a vauth keystore"
+        case .unsupportedVersion(let path, let version): return "\(path) has keystore format version \(version); this vauth reads version \(KeystoreFormat.version)"
+        case .truncated(let path, let expected, let actual): return "keystore \(path) is truncated: \(actual) bytes, expected \(expected)"
+        case .corruptHeader(let path, let reason): return "keystore \(path) is corrupt: \(reason)"
+        case .wrongPassphrase(let path, let keyFile):
+            return keyFile ? "wrong key file for keystore \(path)" : "wrong passphrase for keystore \(path)"
+        case .unlockMismatch(let path, let usesKeyFile):
+            return usesKeyFile ? "keystore \(path) is protected by a key file, not a passphrase (use --key-file or VAUTH_KEY_FILE)"
+                               : "keystore \(path) is protected by a passphrase, not a key file"
+        case .tampered(let path, let section): return "keystore \(path) has been tampered with or is corrupt: \(section) failed authentication"
+        case .malformedSection(let path, let section, let reason): return "keystore \(path) is corrupt: \(section): \(reason)"
+        case .invalidKeyFile(let path, let reason): return "key file \(path): \(reason)"
+        case .invalidPassphrase(let reason): return "passphrase: \(reason)"
+        case .locked(let path): return "keystore \(path) is locked by another process"
+        case .duplicateCredential(let id): return "credential \(id) is already in the keystore"
+        case .io(let path, let operation, let code): return "\(operation) \(path): \(String(cString: strerror(code)))"
+        case .crypto(let what): return "crypto failure: \(what)"
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

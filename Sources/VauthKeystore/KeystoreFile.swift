@@ -1,0 +1,376 @@
+import VauthAuthenticator
+import VauthCBOR
+import VauthCrypto
+
+/// An open keystore file: format, sealing, atomic writes and the lock.
+///
+/// Opening takes the lock (shared to read, exclusive to write) and holds it until the object goes,
+/// so a command's read-modify-write cannot interleave with another process's. Every change is
+/// durable when its method returns: the file is replaced by rename after an fsync, and a failed
+/// change leaves the file byte for byte as it was. See FORMAT.md for the layout.
+public final class KeystoreFile {
+    public enum Access { case read, readWrite }
+
+    /// What a new keystore starts with.
+    public struct Creation: Sendable {
+        public var identity: AuthenticatorIdentity
+        public var policy: AuthenticatorPolicy
+        public var scrypt: KeyDerivation.ScryptParameters
+
+        public init(identity: AuthenticatorIdentity, policy: AuthenticatorPolicy = .init(),
+                    scrypt: KeyDerivation.ScryptParameters = .interactive) {
+            self.identity = identity
+            self.policy = policy
+            self.scrypt = scrypt
+        }
+    }
+
+    public let path: String
+    public let access: Access
+    private let lock: FileLock
+    private var closed = false
+
+    private var header: KeystoreFormat.Header
+    private var keys: KeystoreKeys
+    private var layout: KeystoreFormat.Layout
+    /// The current file; nil while a new keystore has not been written yet.
+    private var file: MappedFile?
+    private var dekWrap: [UInt8]
+    private var index: KeystoreIndex
+    private var counters: [[UInt8]: UInt32]
+    private var identityPlaintext: SecretBytes
+    private var cachedIdentity: AuthenticatorIdentity?
+    private var createdAt: Int64
+
+    public private(set) var policy: AuthenticatorPolicy
+
+    /// Whether the keystore exists on disk (a new one is written by its first change).
+    public var existsOnDisk: Bool { file != nil }
+
+    // MARK: - Opening
+
+    /// Opens the keystore at `path`. With `creating` set and no file there, returns a new, empty
+    /// keystore that is written on its first change; a command that fails before then leaves
+    /// nothing behind but the lock file.
+    public init(path: String, unlock: KeystoreUnlock, access: Access, creating creation: Creation? = nil,
+                lockTimeout: Double = 30) throws(KeystoreError) {
+        self.path = path
+        self.access = access
+        if creation != nil { try AtomicFile.makeDirectory(AtomicFile.parentDirectory(of: path)) }
+        else if !AtomicFile.exists(path) { throw KeystoreError.notFound(path: path) }
+        lock = try FileLock(path: path + ".lock", mode: access == .read ? .shared : .exclusive, timeout: lockTimeout, keystorePath: path)
+
+        if let file = try MappedFile(path: path) {
+            let preamble = try KeystoreFormat.readPreamble(file, path: path)
+            let kek = try KeystoreKeys.keyEncryptionKey(header: preamble.header, unlock: unlock, path: path)
+            let dek = try KeystoreKeys.unwrap(preamble.dekWrap, kek: kek, header: preamble.header, unlock: unlock, path: path)
+            self.file = file
+            header = preamble.header
+            layout = preamble.layout
+            dekWrap = preamble.dekWrap
+            keys = try KeystoreKeys(dek: dek, keystoreId: header.keystoreId)
+            identityPlaintext = try Self.openSection(file, offset: layout.identityOffset, length: Int(layout.identityLength),
+                                                     key: keys.sectionKey, aad: Self.identityAAD(header), section: "identity", path: path)
+            let indexPlaintext = try Self.openSection(file, offset: layout.indexOffset, length: Int(layout.indexLength),
+                                                      key: keys.sectionKey, aad: Self.indexAAD(header, layout), section: "index", path: path)
+            index = try KeystoreIndex(plaintext: indexPlaintext, expectedCount: Int(layout.recordCount), path: path)
+            (policy, createdAt) = try IdentityCoding.decodePolicy(identityPlaintext, path: path)
+            counters = try CounterJournal.read(keystorePath: path, keystoreId: header.keystoreId, key: keys.counterKey)
+        } else {
+            guard let creation else { throw KeystoreError.notFound(path: path) }
+            guard access == .readWrite else { throw KeystoreError.notFound(path: path) }
+            do {
+                header = KeystoreFormat.Header(kdf: unlock.usesKeyFile ? .rawKey : .scrypt,
+                                               scrypt: unlock.usesKeyFile ? .init(log2N: 0, r: 0, p: 0) : creation.scrypt,
+                                               salt: try SecureRandom.bytes(32), keystoreId: try SecureRandom.bytes(16))
+                let dek = try SecretBytes(randomCount: 32)
+                let kek = try KeystoreKeys.keyEncryptionKey(header: header, unlock: unlock, path: path)
+                dekWrap = try KeystoreKeys.wrap(dek: dek, kek: kek, header: header)
+                keys = try KeystoreKeys(dek: dek, keystoreId: header.keystoreId)
+            } catch let error as KeystoreError {
+                throw error
+            } catch {
+                throw KeystoreError.crypto("\(error)")
+            }
+            file = nil
+            layout = KeystoreFormat.Layout(fileLength: 0, identityOffset: 0, identityLength: 0, indexOffset: 0, indexLength: 0,
+                                           recordCount: 0, generation: 0)
+            createdAt = Authenticator.systemClock()
+            policy = creation.policy
+            cachedIdentity = creation.identity
+            identityPlaintext = try IdentityCoding.encode(identity: creation.identity, policy: creation.policy, createdAt: createdAt)
+            index = try KeystoreIndex(plaintext: SecretBytes(KeystoreIndex.encode([])), expectedCount: 0, path: path)
+            counters = [:]
+        }
+    }
+
+    /// Releases the lock; the object can no longer be used. (Dropping the last reference does the
+    /// same; this makes the moment explicit.)
+    public func close() {
+        closed = true
+        file = nil
+        lock.release()
+    }
+
+    /// Whether a keystore file exists at `path`.
+    public static func exists(at path: String) -> Bool { AtomicFile.exists(path) }
+
+    // MARK: - Reading
+
+    /// The authenticator identity (parsed on first use: assertions do not need it).
+    public func identity() throws(KeystoreError) -> AuthenticatorIdentity {
+        if let cachedIdentity { return cachedIdentity }
+        let identity = try IdentityCoding.decodeIdentity(identityPlaintext, path: path)
+        cachedIdentity = identity
+        return identity
+    }
+
+    public var credentialCount: Int { index.count }
+
+    /// The credential with `id` belonging to `rpId` (any RP when `rpId` is nil).
+    public func record(id: [UInt8], rpId: String?) throws(KeystoreError) -> CredentialRecord? {
+        guard let entry = index.find(credKey: IndexEntry.credKey(id)), entry.credentialId == id else { return nil }
+        if let rpId, entry.rpKey != IndexEntry.rpKey(rpId) { return nil }
+        let record = try readRecord(entry)
+        if let rpId, record.rpId != rpId { return nil }
+        return record
+    }
+
+    /// Discoverable credentials of `rpId`, newest first, from the index alone.
+    public func discoverableSummaries(rpId: String) -> [CredentialSummary] {
+        index.discoverable(rpKey: IndexEntry.rpKey(rpId)).map(\.summary)
+    }
+
+    /// Every credential, decrypted (each record's tag is checked on the way).
+    public func allRecords() throws(KeystoreError) -> [CredentialRecord] {
+        var out: [CredentialRecord] = []
+        for entry in index.entries { out.append(try readRecord(entry)) }
+        return out.sorted { $0.createdAt < $1.createdAt }
+    }
+
+    /// Authenticates every byte: identity, index, each record and the counter journal. What
+    /// `vauth check` runs; ordinary commands read only what they need.
+    public func verifyAll() throws(KeystoreError) {
+        _ = try identity()
+        _ = try allRecords()
+    }
+
+    // MARK: - Changing
+
+    /// Adds records (refusing ids already present unless listed in `replacing`) and removes the
+    /// `replacing` ids, in one atomic write.
+    public func insert(_ records: [CredentialRecord], replacing: [[UInt8]] = []) throws(KeystoreError) {
+        try requireWritable()
+        let removed = Set(replacing.map(IndexEntry.credKey))
+        var seen = Set<[UInt8]>()
+        for record in records {
+            let key = IndexEntry.credKey(record.id)
+            if (index.find(credKey: key) != nil && !removed.contains(key)) || !seen.insert(key).inserted {
+                throw KeystoreError.duplicateCredential(id: Base64.urlEncode(record.id))
+            }
+        }
+        try rewrite(adding: records, removing: removed)
+    }
+
+    /// Removes credentials; returns how many existed.
+    @discardableResult
+    public func delete(ids: [[UInt8]]) throws(KeystoreError) -> Int {
+        try requireWritable()
+        let keys = Set(ids.map(IndexEntry.credKey).filter { index.find(credKey: $0) != nil })
+        guard !keys.isEmpty else { return 0 }
+        try rewrite(adding: [], removing: keys)
+        return keys.count
+    }
+
+    /// Records a signature counter through the counter journal (no rewrite of the keystore).
+    public func updateSignCount(id: [UInt8], to count: UInt32) throws(KeystoreError) {
+        try requireWritable()
+        let key = IndexEntry.credKey(id)
+        guard index.find(credKey: key) != nil else { return }
+        var next = counters
+        next[key] = count
+        if file == nil {
+            // Not on disk yet: nothing to journal against, so write the keystore itself.
+            counters = next
+            try rewrite(adding: [], removing: [])
+            return
+        }
+        try CounterJournal.write(next, keystorePath: path, keystoreId: header.keystoreId, generation: layout.generation, key: keys.counterKey)
+        counters = next
+    }
+
+    /// Changes the default policy.
+    public func setPolicy(_ newPolicy: AuthenticatorPolicy) throws(KeystoreError) {
+        try requireWritable()
+        let identity = try identity()
+        let plaintext = try IdentityCoding.encode(identity: identity, policy: newPolicy, createdAt: createdAt)
+        try rewrite(adding: [], removing: [], identity: plaintext)
+        policy = newPolicy
+    }
+
+    /// Replaces the identity (a new AAGUID, a new attestation chain).
+    public func setIdentity(_ newIdentity: AuthenticatorIdentity) throws(KeystoreError) {
+        try requireWritable()
+        let plaintext = try IdentityCoding.encode(identity: newIdentity, policy: policy, createdAt: createdAt)
+        try rewrite(adding: [], removing: [], identity: plaintext)
+        cachedIdentity = newIdentity
+    }
+
+    /// Re-encrypts everything under a new passphrase or key file: new salt, new data key, every
+    /// section sealed again, in one atomic replacement (`vauth passwd`).
+    public func changeUnlock(to unlock: KeystoreUnlock, scrypt: KeyDerivation.ScryptParameters = .interactive) throws(KeystoreError) {
+        try requireWritable()
+        let records = try allRecords().map(applyingCounters)
+        let newHeader: KeystoreFormat.Header
+        let newKeys: KeystoreKeys
+        let newWrap: [UInt8]
+        do {
+            newHeader = KeystoreFormat.Header(kdf: unlock.usesKeyFile ? .rawKey : .scrypt,
+                                              scrypt: unlock.usesKeyFile ? .init(log2N: 0, r: 0, p: 0) : scrypt,
+                                              salt: try SecureRandom.bytes(32), keystoreId: header.keystoreId)
+            let dek = try SecretBytes(randomCount: 32)
+            let kek = try KeystoreKeys.keyEncryptionKey(header: newHeader, unlock: unlock, path: path)
+            newWrap = try KeystoreKeys.wrap(dek: dek, kek: kek, header: newHeader)
+            newKeys = try KeystoreKeys(dek: dek, keystoreId: newHeader.keystoreId)
+        } catch let error as KeystoreError {
+            throw error
+        } catch {
+            throw KeystoreError.crypto("\(error)")
+        }
+        try write(header: newHeader, keys: newKeys, dekWrap: newWrap, identity: identityPlaintext,
+                  sources: records.map { .new($0) })
+    }
+
+    // MARK: - Internals
+
+    private enum RecordSource {
+        case existing(IndexEntry)
+        case new(CredentialRecord)
+    }
+
+    private func requireWritable() throws(KeystoreError) {
+        guard !closed else { throw KeystoreError.io(path: path, operation: "write (keystore closed)", errno: EBADF) }
+        guard access == .readWrite else { throw KeystoreError.io(path: path, operation: "write (opened read-only)", errno: EBADF) }
+    }
+
+    private func applyingCounters(_ record: CredentialRecord) -> CredentialRecord {
+        var record = record
+        if let journaled = counters[IndexEntry.credKey(record.id)], journaled > record.signCount { record.signCount = journaled }
+        return record
+    }
+
+    private func readRecord(_ entry: IndexEntry) throws(KeystoreError) -> CredentialRecord {
+        guard let file else { throw KeystoreError.malformedSection(path: path, section: "index", reason: "record without a file") }
+        guard entry.recordOffset >= UInt64(KeystoreFormat.preambleLength),
+              entry.recordOffset + UInt64(entry.recordLength) <= UInt64(file.count) else {
+            throw KeystoreError.malformedSection(path: path, section: "index", reason: "record outside the file")
+        }
+        let start = Int(entry.recordOffset), box = file[start..<start + Int(entry.recordLength)]
+        guard KeystoreKeys.tag(of: box) == entry.recordTag else { throw KeystoreError.tampered(path: path, section: "a credential record") }
+        let plaintext: SecretBytes
+        do { plaintext = try KeystoreKeys.open(box, key: keys.sectionKey, associatedData: Self.recordAAD(header, entry.credKey)) } catch {
+            throw KeystoreError.tampered(path: path, section: "a credential record")
+        }
+        let record = try RecordCoding.decode(plaintext, path: path)
+        guard IndexEntry.credKey(record.id) == entry.credKey else {
+            throw KeystoreError.malformedSection(path: path, section: "credential record", reason: "id does not match the index")
+        }
+        return applyingCounters(record)
+    }
+
+    /// The rewrite behind every change: existing records are copied byte for byte unless the
+    /// counter journal has moved their counter (then they are sealed again with the new value).
+    private func rewrite(adding: [CredentialRecord], removing: Set<[UInt8]>, identity: SecretBytes? = nil) throws(KeystoreError) {
+        var sources: [RecordSource] = []
+        for entry in index.entries where !removing.contains(entry.credKey) {
+            // A journaled counter is folded in by sealing the record again (readRecord applies it).
+            sources.append(counters[entry.credKey] != nil ? .new(try readRecord(entry)) : .existing(entry))
+        }
+        sources += adding.map { .new($0) }
+        try write(header: header, keys: keys, dekWrap: dekWrap, identity: identity ?? identityPlaintext, sources: sources)
+    }
+
+    private func write(header newHeader: KeystoreFormat.Header, keys newKeys: KeystoreKeys, dekWrap newWrap: [UInt8],
+                       identity newIdentity: SecretBytes, sources: [RecordSource]) throws(KeystoreError) {
+        let identityBox = try newIdentity.withUnsafeBytes { (plain) throws(KeystoreError) in
+            try KeystoreKeys.seal(Array(plain), key: newKeys.sectionKey, associatedData: Self.identityAAD(newHeader))
+        }
+        var body: [UInt8] = identityBox
+        var entries: [IndexEntry] = []
+        let recordsStart = UInt64(KeystoreFormat.preambleLength + identityBox.count)
+        for source in sources {
+            let offset = recordsStart + UInt64(body.count - identityBox.count)
+            switch source {
+            case .existing(let entry):
+                guard let file else { throw KeystoreError.malformedSection(path: path, section: "index", reason: "record without a file") }
+                let start = Int(entry.recordOffset)
+                guard start + Int(entry.recordLength) <= file.count else {
+                    throw KeystoreError.malformedSection(path: path, section: "index", reason: "record outside the file")
+                }
+                body += file[start..<start + Int(entry.recordLength)]
+                var moved = entry
+                moved.recordOffset = offset
+                entries.append(moved)
+            case .new(let record):
+                let credKey = IndexEntry.credKey(record.id)
+                let box = try RecordCoding.encode(record).withUnsafeBytes { (plain) throws(KeystoreError) in
+                    try KeystoreKeys.seal(Array(plain), key: newKeys.sectionKey, associatedData: Self.recordAAD(newHeader, credKey))
+                }
+                body += box
+                entries.append(IndexEntry(credKey: credKey, rpKey: IndexEntry.rpKey(record.rpId),
+                                          userKey: CredentialSummary.userHandleDigest(record.user.id),
+                                          recordOffset: offset, recordLength: UInt32(box.count), createdAt: record.createdAt,
+                                          protection: record.protection, discoverable: record.discoverable,
+                                          recordTag: KeystoreKeys.tag(of: box), credentialId: record.id))
+            }
+        }
+        let indexPlain = KeystoreIndex.encode(entries)
+        let indexOffset = UInt64(KeystoreFormat.preambleLength + body.count)
+        let indexLength = UInt32(indexPlain.count + 28)
+        let newLayout = KeystoreFormat.Layout(
+            fileLength: indexOffset + UInt64(indexLength), identityOffset: UInt64(KeystoreFormat.preambleLength),
+            identityLength: UInt32(identityBox.count), indexOffset: indexOffset, indexLength: indexLength,
+            recordCount: UInt32(entries.count), generation: layout.generation + 1)
+        let indexBox = try KeystoreKeys.seal(indexPlain, key: newKeys.sectionKey, associatedData: Self.indexAAD(newHeader, newLayout))
+        let preamble = KeystoreFormat.Preamble(header: newHeader, dekWrap: newWrap, layout: newLayout)
+        let bytes = preamble.bytes + body + indexBox
+        precondition(UInt64(bytes.count) == newLayout.fileLength)
+
+        try AtomicFile.replace(path, with: bytes)
+        // The keystore now holds every counter; the journal is redundant (and keyed by the old data
+        // key after a passphrase change), so it goes. Should this fail, max() keeps counters right.
+        try AtomicFile.remove(CounterJournal.path(for: path))
+
+        guard let mapped = try MappedFile(path: path) else { throw KeystoreError.notFound(path: path) }
+        file = mapped
+        header = newHeader
+        keys = newKeys
+        dekWrap = newWrap
+        layout = newLayout
+        identityPlaintext = newIdentity
+        index = try KeystoreIndex(plaintext: SecretBytes(indexPlain), expectedCount: entries.count, path: path)
+        counters = [:]
+    }
+
+    private static func openSection(_ file: MappedFile, offset: UInt64, length: Int, key: SecretBytes, aad: [UInt8],
+                                    section: String, path: String) throws(KeystoreError) -> SecretBytes {
+        let start = Int(offset)
+        do { return try KeystoreKeys.open(file[start..<start + length], key: key, associatedData: aad) } catch {
+            throw KeystoreError.tampered(path: path, section: "the \(section) section")
+        }
+    }
+
+    static func identityAAD(_ header: KeystoreFormat.Header) -> [UInt8] { header.bytes + Array("identity".utf8) }
+    static func indexAAD(_ header: KeystoreFormat.Header, _ layout: KeystoreFormat.Layout) -> [UInt8] {
+        header.bytes + layout.bytes + Array("index".utf8)
+    }
+    static func recordAAD(_ header: KeystoreFormat.Header, _ credKey: [UInt8]) -> [UInt8] {
+        KeystoreFormat.magic + header.keystoreId + Array("record".utf8) + credKey
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -1,0 +1,178 @@
+import VauthAuthenticator
+import VauthCBOR
+import VauthCrypto
+
+/// Plaintext of sealed sections: `u32 metadataLength ‖ CBOR metadata ‖ secret bytes`.
+///
+/// Secrets (private keys, hmac-secret keys) come after the CBOR rather than inside it, so that on
+/// the way in they go straight from the decrypted buffer into wipe-on-free ``SecretBytes`` and
+/// never sit in an ordinary Swift array that nobody clears.
+enum SectionPlaintext {
+    static func encode(metadata: CBORValue, secrets: [SecretBytes]) -> SecretBytes {
+        let meta = metadata.encoded
+        var total = 4 + meta.count
+        for secret in secrets { total += secret.count }
+        return SecretBytes(count: total) { out in
+            let length = UInt32(meta.count)
+            out[0] = UInt8(length >> 24); out[1] = UInt8(length >> 16 & 0xff); out[2] = UInt8(length >> 8 & 0xff); out[3] = UInt8(length & 0xff)
+            out.baseAddress!.advanced(by: 4).copyMemory(from: meta, byteCount: meta.count)
+            var offset = 4 + meta.count
+            for secret in secrets {
+                secret.withUnsafeBytes { out.baseAddress!.advanced(by: offset).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+                offset += secret.count
+            }
+        }
+    }
+
+    /// Splits a plaintext into its metadata and a cursor over the secrets.
+    static func decode(_ plaintext: SecretBytes, section: String, path: String) throws(KeystoreError) -> (CBORValue, SecretCursor) {
+        try plaintext.withUnsafeBytes { (buffer) throws(KeystoreError) in
+            guard buffer.count >= 4 else { throw KeystoreError.malformedSection(path: path, section: section, reason: "too short") }
+            let length = Int(buffer.u32(at: 0))
+            guard length <= buffer.count - 4 else { throw KeystoreError.malformedSection(path: path, section: section, reason: "bad metadata length") }
+            do {
+                let meta = try CBORDecoder(limits: .init(maxInputLength: 1 << 20, maxDepth: 8, maxItems: 4096)).decode(buffer[4..<4 + length])
+                return (meta, SecretCursor(plaintext: plaintext, offset: 4 + length))
+            } catch {
+                throw KeystoreError.malformedSection(path: path, section: section, reason: "\(error)")
+            }
+        }
+    }
+}
+
+/// Takes secrets off the end of a section plaintext, copying each into its own ``SecretBytes``.
+struct SecretCursor {
+    let plaintext: SecretBytes
+    var offset: Int
+
+    mutating func take(_ count: Int) -> SecretBytes? {
+        guard count >= 0, offset + count <= plaintext.count else { return nil }
+        defer { offset += count }
+        return plaintext.withUnsafeBytes { SecretBytes($0[offset..<offset + count]) }
+    }
+
+    var isAtEnd: Bool { offset == plaintext.count }
+}
+
+/// Metadata keys of a credential record. Short, stable names: they are part of the format.
+enum RecordCoding {
+    static func encode(_ record: CredentialRecord) -> SecretBytes {
+        var meta: [CBORValue: CBORValue] = [
+            "id": .bytes(record.id), "rp": .text(record.rp.id), "uid": .bytes(record.user.id),
+            "alg": .int(record.algorithm.rawValue), "cnt": .unsigned(UInt64(record.signCount)),
+            "cm": .text(record.signCounterMode.rawValue), "rk": .boolean(record.discoverable), "ts": .int(Int(record.createdAt)),
+            "cp": .int(record.protection.rawValue), "be": .boolean(record.backupEligible), "bs": .boolean(record.backedUp),
+            "kl": .int(record.privateKey.count), "hs": .boolean(record.hmacSecret != nil),
+        ]
+        if let name = record.rp.name { meta["rpn"] = .text(name) }
+        if let name = record.user.name { meta["un"] = .text(name) }
+        if let name = record.user.displayName { meta["udn"] = .text(name) }
+        var secrets = [record.privateKey]
+        if let keys = record.hmacSecret { secrets += [keys.withUV, keys.withoutUV] }
+        return SectionPlaintext.encode(metadata: .map(meta), secrets: secrets)
+    }
+
+    static func decode(_ plaintext: SecretBytes, path: String) throws(KeystoreError) -> CredentialRecord {
+        let section = "credential record"
+        let (meta, cursorStart) = try SectionPlaintext.decode(plaintext, section: section, path: path)
+        var cursor = cursorStart
+        func fail(_ reason: String) -> KeystoreError { .malformedSection(path: path, section: section, reason: reason) }
+        guard let id = meta["id"]?.bytesValue, let rpId = meta["rp"]?.textValue, let userId = meta["uid"]?.bytesValue,
+              let alg = meta["alg"]?.intValue, let algorithm = COSEAlgorithm(rawValue: alg),
+              let count = meta["cnt"]?.unsignedValue, count <= UInt64(UInt32.max),
+              let modeName = meta["cm"]?.textValue, let mode = SignCounterMode(rawValue: modeName),
+              let discoverable = meta["rk"]?.boolValue, let createdAt = meta["ts"]?.intValue,
+              let level = meta["cp"]?.intValue, let protection = CredentialProtection(rawValue: level),
+              let be = meta["be"]?.boolValue, let bs = meta["bs"]?.boolValue,
+              let keyLength = meta["kl"]?.intValue, let hasHMAC = meta["hs"]?.boolValue else {
+            throw fail("missing or mistyped field")
+        }
+        guard let privateKey = cursor.take(keyLength) else { throw fail("private key truncated") }
+        var hmac: HMACSecretKeys?
+        if hasHMAC {
+            guard let withUV = cursor.take(32), let withoutUV = cursor.take(32) else { throw fail("hmac-secret keys truncated") }
+            hmac = HMACSecretKeys(withUV: withUV, withoutUV: withoutUV)
+        }
+        guard cursor.isAtEnd else { throw fail("trailing bytes") }
+        return CredentialRecord(
+            id: id, rp: RelyingPartyEntity(id: rpId, name: meta["rpn"]?.textValue),
+            user: UserEntity(id: userId, name: meta["un"]?.textValue, displayName: meta["udn"]?.textValue),
+            algorithm: algorithm, privateKey: privateKey, signCount: UInt32(count), signCounterMode: mode,
+            discoverable: discoverable, createdAt: Int64(createdAt), protection: protection, hmacSecret: hmac,
+            backupEligible: be, backedUp: bs)
+    }
+}
+
+/// The identity section: AAGUID, attestation CA and leaf (keys and certificates), default policy.
+enum IdentityCoding {
+    static func encode(identity: AuthenticatorIdentity, policy: AuthenticatorPolicy, createdAt: Int64) throws(KeystoreError) -> SecretBytes {
+        do {
+            let rootKey = try identity.rootKey.pkcs8DER(), attestationKey = try identity.attestationKey.pkcs8DER()
+            let meta: CBORValue = [
+                "aaguid": .bytes(identity.aaguid.bytes),
+                "rootCert": .bytes(try identity.rootCertificate.der()),
+                "attCert": .bytes(try identity.attestationCertificate.der()),
+                "rootKeyLen": .int(rootKey.count), "attKeyLen": .int(attestationKey.count),
+                "policy": PolicyCoding.encode(policy), "created": .int(Int(createdAt)),
+            ]
+            return SectionPlaintext.encode(metadata: meta, secrets: [rootKey, attestationKey])
+        } catch {
+            throw KeystoreError.crypto("identity: \(error)")
+        }
+    }
+
+    /// The metadata and the creation time, without parsing keys: commands that only sign
+    /// assertions need the policy, not the attestation chain.
+    static func decodePolicy(_ plaintext: SecretBytes, path: String) throws(KeystoreError) -> (AuthenticatorPolicy, Int64) {
+        let (meta, _) = try SectionPlaintext.decode(plaintext, section: "identity", path: path)
+        guard let policy = meta["policy"], let created = meta["created"]?.intValue else {
+            throw KeystoreError.malformedSection(path: path, section: "identity", reason: "missing policy")
+        }
+        return (try PolicyCoding.decode(policy, path: path), Int64(created))
+    }
+
+    static func decodeIdentity(_ plaintext: SecretBytes, path: String) throws(KeystoreError) -> AuthenticatorIdentity {
+        let (meta, cursorStart) = try SectionPlaintext.decode(plaintext, section: "identity", path: path)
+        var cursor = cursorStart
+        func fail(_ reason: String) -> KeystoreError { .malformedSection(path: path, section: "identity", reason: reason) }
+        guard let aaguidBytes = meta["aaguid"]?.bytesValue, let aaguid = AAGUID(bytes: aaguidBytes),
+              let rootCert = meta["rootCert"]?.bytesValue, let attCert = meta["attCert"]?.bytesValue,
+              let rootKeyLength = meta["rootKeyLen"]?.intValue, let attKeyLength = meta["attKeyLen"]?.intValue,
+              let rootKeyDER = cursor.take(rootKeyLength), let attKeyDER = cursor.take(attKeyLength), cursor.isAtEnd else {
+            throw fail("missing or mistyped field")
+        }
+        do {
+            return AuthenticatorIdentity(
+                aaguid: aaguid,
+                rootKey: try rootKeyDER.withUnsafeBytes { (der) throws(CryptoError) in try SigningKey(pkcs8DER: der) },
+                rootCertificate: try X509Certificate(der: rootCert),
+                attestationKey: try attKeyDER.withUnsafeBytes { (der) throws(CryptoError) in try SigningKey(pkcs8DER: der) },
+                attestationCertificate: try X509Certificate(der: attCert))
+        } catch {
+            throw fail("\(error)")
+        }
+    }
+}
+
+/// The default authenticator policy as a CBOR map.
+enum PolicyCoding {
+    static func encode(_ policy: AuthenticatorPolicy) -> CBORValue {
+        [
+            "attestation": .text(policy.attestation.rawValue), "uv": .text(policy.userVerification.rawValue),
+            "counter": .text(policy.signCounter.rawValue), "be": .boolean(policy.backupEligible), "bs": .boolean(policy.backedUp),
+            "algs": .array(policy.algorithms.map { .int($0.rawValue) }),
+        ]
+    }
+
+    static func decode(_ value: CBORValue, path: String) throws(KeystoreError) -> AuthenticatorPolicy {
+        guard let attestation = value["attestation"]?.textValue.flatMap(AttestationKind.init(rawValue:)),
+              let uv = value["uv"]?.textValue.flatMap(UserVerificationCapability.init(rawValue:)),
+              let counter = value["counter"]?.textValue.flatMap(SignCounterMode.init(rawValue:)),
+              let be = value["be"]?.boolValue, let bs = value["bs"]?.boolValue,
+              let algs = value["algs"]?.arrayValue?.compactMap({ $0.intValue.flatMap(COSEAlgorithm.init(rawValue:)) }) else {
+            throw KeystoreError.malformedSection(path: path, section: "identity", reason: "bad policy")
+        }
+        return AuthenticatorPolicy(attestation: attestation, userVerification: uv, signCounter: counter,
+                                   backupEligible: be, backedUp: bs, algorithms: algs)
+    }
+}

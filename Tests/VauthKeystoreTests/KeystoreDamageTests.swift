@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+import VauthAuthenticator
+import VauthCrypto
+@testable import VauthKeystore
+
+/// Damage made the way it happens: truncating and flipping bits in a real file.
+struct KeystoreDamageTests {
+    /// Opens and reads every byte, the way `vauth check` does.
+    private func openAndVerify(_ path: String, _ unlock: KeystoreUnlock) throws {
+        try KeystoreFile(path: path, unlock: unlock, access: .read).verifyAll()
+    }
+
+    private func makeKeystore(_ scratch: Scratch) throws -> KeystoreUnlock {
+        let (_, unlock) = scratch.keyFile()
+        let file = try KeystoreFile(path: scratch.keystore, unlock: unlock, access: .readWrite, creating: .init(identity: testIdentity))
+        try file.insert([try makeRecord(), try makeRecord(user: "bob", hmac: true), try makeRecord(rpId: "x.example", algorithm: .edDSA)])
+        file.close()
+        return unlock
+    }
+
+    @Test func everySingleBitFlipIsDetected() throws {
+        let scratch = Scratch()
+        defer { scratch.cleanup() }
+        let unlock = try makeKeystore(scratch)
+        let original = bytes(scratch.keystore)
+        var detected = 0
+        // One bit per byte, cycling through the bit positions, over the whole file.
+        for offset in 0..<original.count {
+            var damaged = original
+            damaged[offset] ^= UInt8(1 << (offset % 8))
+            write(damaged, to: scratch.keystore)
+            do {
+                try openAndVerify(scratch.keystore, unlock)
+                Issue.record("a flipped bit at offset \(offset) went unnoticed")
+            } catch let error as KeystoreError {
+                switch error {
+                case .notAKeystore, .unsupportedVersion, .truncated, .corruptHeader, .tampered, .wrongPassphrase, .malformedSection:
+                    detected += 1
+                default:
+                    Issue.record("offset \(offset): unexpected \(error)")
+                }
+            }
+            // A failed open never writes.
+            #expect(bytes(scratch.keystore) == damaged)
+        }
+        #expect(detected == original.count)
+        write(original, to: scratch.keystore)
+        try openAndVerify(scratch.keystore, unlock)
+    }
+
+    @Test func specificDamageGetsSpecificMessages() throws {
+        let scratch = Scratch()
+        defer { scratch.cleanup() }
+        let unlock = try makeKeystore(scratch)
+        let original = bytes(scratch.keystore)
+        let path = scratch.keystore
+
+        func check(_ damaged: [UInt8], _ expected: KeystoreError) {
+            write(damaged, to: path)
+            #expect(throws: expected) { try openAndVerify(path, unlock) }
+        }
+        check(Array(original.prefix(original.count - 1)), .truncated(path: path, expected: original.count, actual: original.count - 1))
+        check(Array(original.prefix(500)), .truncated(path: path, expected: original.count, actual: 500))
+        check(Array(original.prefix(100)), .truncated(path: path, expected: KeystoreFormat.preambleLength, actual: 100))
+        check([], .notAKeystore(path: path))
+        check(Array("not a keystore at all, just text\n".utf8), .notAKeystore(path: path))
+        var future = original
+        future[9] = 2
+        check(future, .unsupportedVersion(path: path, version: 2))
+        var salt = original
+        salt[30] ^= 0x80
+        check(salt, .corruptHeader(path: path, reason: "header checksum mismatch"))
+        var tail = original
+        tail[tail.count - 3] ^= 1
+        check(tail, .tampered(path: path, section: "the index section"))
+        check(original + [0], .corruptHeader(path: path, reason: "1 unexpected bytes after the end"))
+    }
+
+    @Test func tamperedJournalIsReported() throws {
+        let scratch = Scratch()
+        defer { scratch.cleanup() }
+        let unlock = try makeKeystore(scratch)
+        let file = try KeystoreFile(path: scratch.keystore, unlock: unlock, access: .readWrite)
+        let id = try #require(try file.allRecords().first?.id)
+        try file.updateSignCount(id: id, to: 9)
+        file.close()
+        var journal = bytes(scratch.keystore + ".counters")
+        journal[journal.count - 20] ^= 1
+        write(journal, to: scratch.keystore + ".counters")
+        #expect(throws: KeystoreError.tampered(path: scratch.keystore, section: "counter journal")) {
+            _ = try KeystoreFile(path: scratch.keystore, unlock: unlock, access: .read)
+        }
+    }
+}
