@@ -1,0 +1,78 @@
+import VauthCrypto
+
+/// The client data of a ceremony (WebAuthn L3 §5.8.1): what the client saw, serialized to
+/// `clientDataJSON`, whose SHA-256 the authenticator signs as clientDataHash.
+///
+/// Serialization follows §5.8.1.1 exactly, the "limited verification algorithm"-friendly form:
+/// `type`, `challenge`, `origin`, `crossOrigin` in that order, then `topOrigin` only when the call
+/// was cross-origin. A verifier may check the prefix bytes without a JSON parser, so these bytes
+/// must not depend on any JSON library's choices.
+public struct CollectedClientData: Equatable, Sendable {
+    /// `webauthn.create` or `webauthn.get` (L3 §5.8.1 `type`).
+    public enum CeremonyType: String, Sendable {
+        case create = "webauthn.create"
+        case get = "webauthn.get"
+    }
+
+    public var type: CeremonyType
+    /// The RP's challenge bytes; serialized base64url without padding.
+    public var challenge: [UInt8]
+    /// The caller's origin, serialized (``Origin/serialized``).
+    public var origin: String
+    /// Whether the caller's context is not same-origin with its ancestors.
+    public var crossOrigin: Bool
+    /// The top-level origin; written only when ``crossOrigin`` is true (L3 §5.8.1 `topOrigin`).
+    public var topOrigin: String?
+
+    public init(type: CeremonyType, challenge: [UInt8], origin: String, crossOrigin: Bool = false, topOrigin: String? = nil) {
+        self.type = type
+        self.challenge = challenge
+        self.origin = origin
+        self.crossOrigin = crossOrigin
+        self.topOrigin = topOrigin
+    }
+
+    /// The JSON-compatible serialization of client data (L3 §5.8.1.1).
+    public var serialized: [UInt8] {
+        var result = Array(#"{"type":"#.utf8)
+        result += Self.ccdToString(type.rawValue)
+        result += Array(#","challenge":"#.utf8)
+        result += Self.ccdToString(Base64.urlEncode(challenge))
+        result += Array(#","origin":"#.utf8)
+        result += Self.ccdToString(origin)
+        result += Array(#","crossOrigin":"#.utf8)
+        result += Array((crossOrigin ? "true" : "false").utf8)
+        if crossOrigin, let topOrigin {
+            result += Array(#","topOrigin":"#.utf8)
+            result += Self.ccdToString(topOrigin)
+        }
+        // No other members are collected, so the "remainder" of §5.8.1.1 is just the closing brace.
+        result.append(UInt8(ascii: "}"))
+        return result
+    }
+
+    /// SHA-256 of ``serialized``: the clientDataHash passed to the authenticator (L3 §5.1.3).
+    public var hash: [UInt8] { SHA256.hash(serialized) }
+
+    /// `CCDToString` (L3 §5.8.1.1): a JSON string with only `"` and `\` escaped by a backslash,
+    /// other code points below U+0020 as `\u` and four lowercase hex digits, everything else as
+    /// UTF-8. Unlike `JSON.stringify`, there are no short escapes such as `\n`.
+    public static func ccdToString(_ string: String) -> [UInt8] {
+        var encoded: [UInt8] = [0x22]
+        for scalar in string.unicodeScalars {
+            switch scalar.value {
+            case 0x20, 0x21, 0x23...0x5B, 0x5D...0x10FFFF:
+                encoded += Array(String(Character(scalar)).utf8)
+            case 0x22:
+                encoded += [0x5C, 0x22]
+            case 0x5C:
+                encoded += [0x5C, 0x5C]
+            default:
+                let hex = Array(String(scalar.value, radix: 16).utf8)
+                encoded += [0x5C, UInt8(ascii: "u")] + [UInt8](repeating: UInt8(ascii: "0"), count: 4 - hex.count) + hex
+            }
+        }
+        encoded.append(0x22)
+        return encoded
+    }
+}

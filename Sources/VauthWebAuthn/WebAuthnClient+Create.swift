@@ -1,0 +1,143 @@
+import VauthAuthenticator
+import VauthCBOR
+import VauthCrypto
+
+extension WebAuthnClient {
+    /// `navigator.credentials.create({publicKey: options})` called from `origin` (L3 §5.1.3).
+    public func create(_ options: PublicKeyCredentialCreationOptions, origin: Origin) throws(WebAuthnClientError) -> RegistrationResponseJSON {
+        // The user handle is 1 to 64 bytes (re-checked for options built in code).
+        guard (1...64).contains(options.user.id.count) else { throw .type("user.id must be 1 to 64 bytes, not \(options.user.id.count)") }
+        // The RP ID.
+        let rpId = try rpIdValidator.rpId(options.rp.id, for: origin)
+
+        // Credential types and algorithms, in the RP's order; none given means ES256, RS256.
+        var parameters = options.pubKeyCredParams.filter { $0.type == "public-key" }
+        if options.pubKeyCredParams.isEmpty {
+            parameters = [PublicKeyCredentialParameters(alg: COSEAlgorithm.es256.rawValue), PublicKeyCredentialParameters(alg: COSEAlgorithm.rs256.rawValue)]
+        }
+        guard !parameters.isEmpty else { throw .notSupported("no member of pubKeyCredParams has type \"public-key\"") }
+
+        // Client data and its hash.
+        let clientData = clientData(.create, challenge: options.challenge, origin: origin)
+        let clientDataHash = clientData.hash
+
+        // Is this authenticator eligible, and with which options?
+        let info = authenticator.getInfo()
+        let selection = options.authenticatorSelection ?? AuthenticatorSelectionCriteria()
+        let attachment = try attachment(requested: selection.authenticatorAttachment)
+        let residentKey: Bool
+        switch selection.effectiveResidentKey {
+        case .required:
+            guard info.options["rk"] == true else { throw .notAllowed("a discoverable credential is required but the authenticator cannot store one") }
+            residentKey = true
+        case .preferred:
+            residentKey = info.options["rk"] == true
+        case .discouraged:
+            residentKey = false
+        }
+        let userVerification = try userVerificationOption(selection.userVerification, info: info)
+
+        let (extensions, prfRequest) = try authenticatorExtensions(for: options.extensions, info: info)
+
+        // Attestation conveyance (L3 §5.4.7): none asks for none; indirect for self attestation
+        // (no batch certificate to identify the authenticator); direct and enterprise take what the
+        // authenticator is configured to give.
+        var formats: [String]? = options.attestationFormats.isEmpty ? nil : options.attestationFormats
+        var requestedAttestation: AttestationKind?
+        switch options.attestation {
+        case .none: formats = ["none"]
+        case .indirect: requestedAttestation = .self
+        case .direct, .enterprise: break
+        }
+
+        let request = MakeCredentialRequest(
+            clientDataHash: clientDataHash,
+            rp: RelyingPartyEntity(id: rpId, name: options.rp.name),
+            user: UserEntity(id: options.user.id, name: options.user.name, displayName: options.user.displayName),
+            pubKeyCredParams: parameters.map { CredentialParameter(algorithm: $0.alg, type: $0.type) },
+            excludeList: options.excludeCredentials.map { CredentialDescriptor(id: $0.id, type: $0.type, transports: $0.transports) },
+            extensions: extensions, residentKey: residentKey, userVerification: userVerification,
+            attestationFormatsPreference: formats, requestedAttestation: requestedAttestation)
+        let response: MakeCredentialResponse
+        do { response = try authenticator.makeCredential(request) } catch { throw WebAuthnClientError(ctap: error, during: "makeCredential") }
+
+        guard let attested = response.authenticatorData.attestedCredentialData else {
+            throw .unknown("makeCredential: the authenticator data has no attested credential data")
+        }
+        var authenticatorData = response.authenticatorData
+        var authenticatorDataBytes = response.authenticatorDataBytes
+        var attestation = response.attestation
+        if options.attestation == .none, !Self.isAnonymousSelfAttestation(attested, attestation) {
+            // L3 §5.1.3, conveyance "none": replace the AAGUID with zeros and drop the statement.
+            // Nothing signs the authenticator data then, so it may be re-encoded. (The W3C
+            // Recommendation, and Chromium for security keys, zero the AAGUID; the current L3
+            // draft no longer does, w3c/webauthn#2199. vauth follows the browsers.)
+            authenticatorData.attestedCredentialData?.aaguid = .zero
+            authenticatorDataBytes = authenticatorData.bytes
+            attestation = .none
+        }
+
+        // Client extension outputs.
+        var results = ClientExtensionResults()
+        if options.extensions.credProps { results.credProps = CredentialPropertiesOutput(rk: response.discoverable) }
+        if options.extensions.prf != nil {
+            var prf = PRFOutputs(enabled: authenticatorData.extensions?["hmac-secret"] == .boolean(true))
+            if let prfRequest, let output = authenticatorData.extensions?["hmac-secret-mc"]?.bytesValue {
+                prf.results = try PRFEvaluation.results(output, for: prfRequest)
+            }
+            results.prf = prf
+        }
+
+        let publicKey = try? PublicKey(coseKey: attested.publicKey).spkiDER()
+        return RegistrationResponseJSON(
+            rawId: attested.credentialId, authenticatorAttachment: attachment, clientExtensionResults: results,
+            clientDataJSON: clientData.serialized, authenticatorData: authenticatorDataBytes, transports: attachment.transports,
+            publicKey: publicKey, publicKeyAlgorithm: attested.publicKey.algorithm,
+            attestationObject: AttestationObject(authenticatorData: authenticatorDataBytes, attestation: attestation).encoded)
+    }
+
+    /// Parses `optionsJSON` and runs ``create(_:origin:)`` from the origin `origin`.
+    public func create(optionsJSON: String, origin: String) throws(WebAuthnClientError) -> RegistrationResponseJSON {
+        let parsedOrigin = try Origin(origin)
+        return try create(try PublicKeyCredentialCreationOptions(json: optionsJSON), origin: parsedOrigin)
+    }
+
+    /// The CTAP extension inputs for the RP's registration extensions (L3 §9, §10.1.4; CTAP 2.2
+    /// §12.1, §12.5, §12.7), and the PRF request whose outputs come back at creation.
+    func authenticatorExtensions(for inputs: RegistrationExtensionInputs, info: AuthenticatorInfo)
+        throws(WebAuthnClientError) -> (MakeCredentialExtensionInputs, PRFEvaluation.Request?) {
+        var extensions = MakeCredentialExtensionInputs()
+        if let policy = inputs.credentialProtectionPolicy {
+            if info.extensions.contains("credProtect") {
+                extensions.credProtect = policy.credProtect
+            } else if inputs.enforceCredentialProtectionPolicy && policy != .userVerificationOptional {
+                // CTAP 2.2 §12.1: an enforced policy the authenticator cannot apply makes no credential.
+                throw .notAllowed("credentialProtectionPolicy \(policy.rawValue) is enforced but the authenticator does not support credProtect")
+            }
+        }
+        guard let prf = inputs.prf else { return (extensions, nil) }
+        // L3 §10.1.4 registration step 1.
+        guard prf.evalByCredential.isEmpty else { throw .notSupported("extensions.prf.evalByCredential is not allowed in create()") }
+        guard info.extensions.contains("hmac-secret") else { return (extensions, nil) }
+        extensions.hmacSecret = true
+        // Evaluating at creation needs hmac-secret-mc (CTAP 2.2 §12.7).
+        guard let eval = prf.eval, info.extensions.contains("hmac-secret-mc") else { return (extensions, nil) }
+        let request = try PRFEvaluation(authenticator: authenticator, info: info).request(for: eval)
+        extensions.hmacSecretMC = request.input
+        return (extensions, request)
+    }
+
+    /// Self attestation that already identifies nothing: L3 §5.1.3 leaves it alone under "none".
+    static func isAnonymousSelfAttestation(_ attested: AttestedCredentialData, _ attestation: AttestationStatement) -> Bool {
+        attested.aaguid == .zero && attestation.format == "packed" && attestation.statement["x5c"] == nil
+    }
+
+    /// The attachment vauth acts as: the configured one, else the RP's wish, else cross-platform.
+    func attachment(requested: AuthenticatorAttachment?) throws(WebAuthnClientError) -> AuthenticatorAttachment {
+        guard let configured = configuration.attachment else { return requested ?? .crossPlatform }
+        if let requested, requested != configured {
+            throw .notAllowed("the RP asks for a \(requested.rawValue) authenticator but this one is \(configured.rawValue)")
+        }
+        return configured
+    }
+}

@@ -1,0 +1,56 @@
+import Testing
+@testable import VauthWebAuthn
+
+struct JSONTests {
+    @Test func parsesAndKeepsMemberOrder() throws {
+        let value = try JSONParser.parse(#" {"b": [1, -2.5e1, true, null], "a": {"x": "\u00e9\ud83d\ude00\n\/"}, "b2": false} "#)
+        #expect(value == ["b": [1, .number(-25), true, nil], "a": ["x": "é😀\n/"], "b2": false])
+        #expect(value.objectValue?.map(\.0) == ["b", "a", "b2"])
+        #expect(try JSONParser.parse(#"{"k": 1, "k": 2}"#)["k"] == 2, "the last duplicate wins, as JSON.parse")
+        #expect(try JSONParser.parse(Array("\u{FEFF}[]".utf8)) == [])
+    }
+
+    @Test(arguments: [
+        "", "   ", "{", "[1,]", "{\"a\":1,}", "{'a':1}", "{\"a\" 1}", "// c\n{}", "[01]", "[1.]", "[.5]", "[-]",
+        "[1e]", "tru", "nul", "\"\\x\"", "\"\\ud800\"", "\"\\udc00\"", "\"a\u{01}\"", "{} {}", "[\"\\u12\"]", "NaN",
+    ])
+    func rejectsMalformedJSON(_ text: String) {
+        let error = clientError { _ = try JSONParser.parse(text) }
+        #expect(error?.kind == .syntax, "\(text.debugDescription)")
+        #expect(error?.message.hasPrefix("malformed JSON") == true)
+    }
+
+    @Test func rejectsInvalidUTF8AndDeepNesting() {
+        #expect(clientError { _ = try JSONParser.parse([0x22, 0xff, 0x22]) }?.kind == .syntax)
+        let deep = String(repeating: "[", count: 100) + String(repeating: "]", count: 100)
+        #expect(clientError { _ = try JSONParser.parse(deep) }?.message.contains("nested deeper") == true)
+        let ok = String(repeating: "[", count: 60) + String(repeating: "]", count: 60)
+        #expect(throws: Never.self) { _ = try JSONParser.parse(ok) }
+    }
+
+    @Test func serializesLikeJSONStringify() {
+        let value: JSONValue = ["id": "x\"y\\z\n\u{01}é", "n": .number(-257), "f": .number(0.5), "empty": [:], "list": [], "nested": [1, ["a": nil]]]
+        #expect(value.serialized(.compact) == #"{"id":"x\"y\\z\n\u0001é","n":-257,"f":0.5,"empty":{},"list":[],"nested":[1,{"a":null}]}"#)
+        #expect(value.serialized(.pretty) == """
+        {
+          "id": "x\\"y\\\\z\\n\\u0001é",
+          "n": -257,
+          "f": 0.5,
+          "empty": {},
+          "list": [],
+          "nested": [
+            1,
+            {
+              "a": null
+            }
+          ]
+        }
+        """)
+        #expect(JSONValue.number(.infinity).serialized() == "null")
+    }
+
+    @Test func roundTrips() throws {
+        let text = #"{"a":[1,2,{"b":"c\td"}],"e":true,"f":null,"g":-0.25}"#
+        #expect(try JSONParser.parse(text).serialized(.compact) == text)
+    }
+}
