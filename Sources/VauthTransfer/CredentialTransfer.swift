@@ -1,0 +1,266 @@
+import Foundation
+import VauthAuthenticator
+import VauthCrypto
+import VauthWebAuthn
+
+/// Moving credentials in and out of vauth: vauth's own export format and the Chrome DevTools
+/// Protocol `WebAuthn.Credential` shape, so a credential can go into headless Chromium's virtual
+/// authenticator (`WebAuthn.addCredential`) and come back (`WebAuthn.getCredentials`).
+public enum CredentialTransfer {
+    public enum Format: String, Sendable, CaseIterable {
+        case vauth
+        case cdp
+    }
+
+    public struct Error: Swift.Error, Sendable, CustomStringConvertible {
+        public let description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    static let formatName = "vauth-credentials"
+
+    // MARK: - Export
+
+    /// The export document. It holds private keys: callers say so on stderr.
+    public static func export(_ records: [CredentialRecord], format: Format) throws -> JSONValue {
+        switch format {
+        case .vauth:
+            return .object([
+                ("format", .string(formatName)), ("version", 1),
+                ("credentials", .array(try records.map(vauthObject))),
+            ])
+        case .cdp:
+            return .object([("credentials", .array(try records.map(cdpObject)))])
+        }
+    }
+
+    static func vauthObject(_ record: CredentialRecord) throws -> JSONValue {
+        var members: [(String, JSONValue)] = [
+            ("credentialId", .string(Base64.urlEncode(record.id))),
+            ("rpId", .string(record.rpId)),
+        ]
+        if let name = record.rp.name { members.append(("rpName", .string(name))) }
+        members.append(("userHandle", .string(Base64.urlEncode(record.user.id))))
+        if let name = record.user.name { members.append(("userName", .string(name))) }
+        if let name = record.user.displayName { members.append(("userDisplayName", .string(name))) }
+        members += [
+            ("algorithm", .string(record.algorithm.name)),
+            ("privateKey", .string(record.privateKey.withUnsafeBytes { Base64.urlEncode($0) })),
+            ("signCount", .number(Double(record.signCount))),
+            ("signCounter", .string(record.signCounterMode.rawValue)),
+            ("discoverable", .bool(record.discoverable)),
+            ("createdAt", .string(Timestamp.iso8601(milliseconds: record.createdAt))),
+            ("credProtect", .number(Double(record.protection.rawValue))),
+            ("backupEligible", .bool(record.backupEligible)),
+            ("backedUp", .bool(record.backedUp)),
+        ]
+        if let keys = record.hmacSecret {
+            members.append(("hmacSecret", .object([
+                ("withUV", .string(keys.withUV.withUnsafeBytes { Base64.urlEncode($0) })),
+                ("withoutUV", .string(keys.withoutUV.withUnsafeBytes { Base64.urlEncode($0) })),
+            ])))
+        }
+        return .object(members)
+    }
+
+    /// `WebAuthn.Credential` as `WebAuthn.getCredentials` returns it: binary members in standard
+    /// padded base64, the private key as PKCS#8.
+    static func cdpObject(_ record: CredentialRecord) throws -> JSONValue {
+        var members: [(String, JSONValue)] = [
+            ("credentialId", .string(Base64.encode(record.id))),
+            ("isResidentCredential", .bool(record.discoverable)),
+            ("rpId", .string(record.rpId)),
+            ("privateKey", .string(record.privateKey.withUnsafeBytes { Base64.encode($0) })),
+            ("userHandle", .string(Base64.encode(record.user.id))),
+            ("signCount", .number(Double(record.signCount))),
+            ("backupEligibility", .bool(record.backupEligible)),
+            ("backupState", .bool(record.backedUp)),
+        ]
+        if let name = record.user.name { members.append(("userName", .string(name))) }
+        if let name = record.user.displayName { members.append(("userDisplayName", .string(name))) }
+        return .object(members)
+    }
+
+    // MARK: - Import
+
+    /// Reads a CDP `{"credentials": [...]}` document, a single CDP credential object, or vauth's
+    /// own export. Every credential is checked (its private key must parse) before any is returned.
+    public static func importRecords(_ document: JSONValue, now: Int64) throws -> [CredentialRecord] {
+        if document["format"]?.stringValue == formatName {
+            guard document["version"]?.numberValue == 1 else { throw Error("unsupported vauth export version") }
+            guard let items = document["credentials"]?.arrayValue else { throw Error("missing member credentials") }
+            return try items.enumerated().map { try vauthRecord($0.element, path: "credentials[\($0.offset)]") }
+        }
+        if let items = document["credentials"]?.arrayValue {
+            return try items.enumerated().map { try cdpRecord($0.element, path: "credentials[\($0.offset)]", now: now) }
+        }
+        if document["credentialId"] != nil, document["privateKey"] != nil {
+            return [try cdpRecord(document, path: "credential", now: now)]
+        }
+        throw Error("not a vauth export, a CDP {\"credentials\": [...]} document or a CDP credential")
+    }
+
+    static func vauthRecord(_ item: JSONValue, path: String) throws -> CredentialRecord {
+        let fields = Fields(item, path: path, decode: Base64.urlDecode)
+        let privateKey = SecretBytes(try fields.bytes("privateKey"))
+        let key = try parseKey(privateKey, path: path)
+        guard let algorithmName = try fields.optionalString("algorithm"), let algorithm = COSEAlgorithm(name: algorithmName),
+              algorithm == key.algorithm else {
+            throw Error("\(path).algorithm does not match the private key (\(key.algorithm.name))")
+        }
+        var hmac: HMACSecretKeys?
+        if let secret = item["hmacSecret"] {
+            let inner = Fields(secret, path: path + ".hmacSecret", decode: Base64.urlDecode)
+            let withUV = try inner.bytes("withUV"), withoutUV = try inner.bytes("withoutUV")
+            guard withUV.count == 32, withoutUV.count == 32 else { throw Error("\(path).hmacSecret keys must be 32 bytes") }
+            hmac = HMACSecretKeys(withUV: SecretBytes(withUV), withoutUV: SecretBytes(withoutUV))
+        }
+        let level = Int(try fields.optionalNumber("credProtect") ?? 1)
+        guard let protection = CredentialProtection(rawValue: level) else { throw Error("\(path).credProtect must be 1, 2 or 3") }
+        let mode = try fields.optionalString("signCounter").map { (name: String) throws -> SignCounterMode in
+            guard let mode = SignCounterMode(rawValue: name) else { throw Error("\(path).signCounter must be increment or zero") }
+            return mode
+        } ?? .increment
+        let createdAt: Int64 = try fields.optionalString("createdAt").map { (text: String) throws -> Int64 in
+            guard let ms = Timestamp.milliseconds(iso8601: text) else { throw Error("\(path).createdAt is not an ISO 8601 time") }
+            return ms
+        } ?? 0
+        return CredentialRecord(
+            id: try fields.credentialId(), rp: RelyingPartyEntity(id: try fields.string("rpId"), name: try fields.optionalString("rpName")),
+            user: UserEntity(id: try fields.userHandle(required: true) ?? [], name: try fields.optionalString("userName"),
+                             displayName: try fields.optionalString("userDisplayName")),
+            algorithm: key.algorithm, privateKey: privateKey, signCount: try fields.signCount(), signCounterMode: mode,
+            discoverable: try fields.optionalBool("discoverable") ?? true, createdAt: createdAt, protection: protection,
+            hmacSecret: hmac, backupEligible: try fields.optionalBool("backupEligible") ?? false,
+            backedUp: try fields.optionalBool("backedUp") ?? false)
+    }
+
+    static func cdpRecord(_ item: JSONValue, path: String, now: Int64) throws -> CredentialRecord {
+        let fields = Fields(item, path: path, decode: Base64.decode)
+        let privateKey = SecretBytes(try fields.bytes("privateKey"))
+        let key = try parseKey(privateKey, path: path)
+        let resident = try fields.optionalBool("isResidentCredential") ?? false
+        guard let rpId = try fields.optionalString("rpId") else {
+            throw Error("\(path).rpId is missing (vauth needs to know which RP a credential belongs to)")
+        }
+        let backupEligible = try fields.optionalBool("backupEligibility") ?? false
+        let backupState = try fields.optionalBool("backupState") ?? false
+        return CredentialRecord(
+            id: try fields.credentialId(), rp: RelyingPartyEntity(id: rpId),
+            user: UserEntity(id: try fields.userHandle(required: resident) ?? [0], name: try fields.optionalString("userName"),
+                             displayName: try fields.optionalString("userDisplayName")),
+            algorithm: key.algorithm, privateKey: privateKey, signCount: try fields.signCount(), discoverable: resident,
+            createdAt: now, backupEligible: backupEligible,
+            backedUp: backupEligible && backupState)
+    }
+
+    static func parseKey(_ privateKey: SecretBytes, path: String) throws -> SigningKey {
+        do {
+            return try privateKey.withUnsafeBytes { (der) throws(CryptoError) in try SigningKey(pkcs8DER: der) }
+        } catch {
+            throw Error("\(path).privateKey: \(error)")
+        }
+    }
+
+    /// Typed member access with messages that name the member.
+    struct Fields {
+        let item: JSONValue
+        let path: String
+        let decode: (String) -> [UInt8]?
+
+        init(_ item: JSONValue, path: String, decode: @escaping (String) -> [UInt8]?) {
+            self.item = item
+            self.path = path
+            self.decode = decode
+        }
+
+        func string(_ name: String) throws -> String {
+            guard let value = try optionalString(name) else { throw Error("\(path).\(name) is missing") }
+            return value
+        }
+
+        func optionalString(_ name: String) throws -> String? {
+            guard let value = item[name], value != .null else { return nil }
+            guard let string = value.stringValue else { throw Error("\(path).\(name) must be a string") }
+            return string
+        }
+
+        func optionalBool(_ name: String) throws -> Bool? {
+            guard let value = item[name], value != .null else { return nil }
+            guard let bool = value.boolValue else { throw Error("\(path).\(name) must be true or false") }
+            return bool
+        }
+
+        func optionalNumber(_ name: String) throws -> Double? {
+            guard let value = item[name], value != .null else { return nil }
+            guard let number = value.numberValue else { throw Error("\(path).\(name) must be a number") }
+            return number
+        }
+
+        func bytes(_ name: String) throws -> [UInt8] {
+            guard let bytes = decode(try string(name)) else { throw Error("\(path).\(name) is not valid base64") }
+            return bytes
+        }
+
+        func credentialId() throws -> [UInt8] {
+            let id = try bytes("credentialId")
+            guard (1...1023).contains(id.count) else { throw Error("\(path).credentialId must be 1 to 1023 bytes") }
+            return id
+        }
+
+        func userHandle(required: Bool) throws -> [UInt8]? {
+            guard try optionalString("userHandle") != nil else {
+                if required { throw Error("\(path).userHandle is missing (a discoverable credential needs one)") }
+                return nil
+            }
+            let handle = try bytes("userHandle")
+            guard (1...64).contains(handle.count) else { throw Error("\(path).userHandle must be 1 to 64 bytes") }
+            return handle
+        }
+
+        func signCount() throws -> UInt32 {
+            let count = try optionalNumber("signCount") ?? 0
+            guard count >= 0, count <= Double(UInt32.max), count == count.rounded() else {
+                throw Error("\(path).signCount must be a whole number from 0 to 4294967295")
+            }
+            return UInt32(count)
+        }
+    }
+}
+
+/// Times as ISO 8601 in UTC with milliseconds, the way JavaScript's `toISOString` writes them.
+public enum Timestamp {
+    public static func iso8601(milliseconds: Int64) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+    }
+
+    public static func milliseconds(iso8601 text: String) -> Int64? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: text) { return Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.date(from: text).map { Int64($0.timeIntervalSince1970 * 1000) }
+    }
+}
+
+/// The rows of `vauth list`.
+public enum CredentialListing {
+    public static func row(_ record: CredentialRecord) -> JSONValue {
+        var members: [(String, JSONValue)] = [
+            ("credentialId", .string(Base64.urlEncode(record.id))),
+            ("rpId", .string(record.rpId)),
+        ]
+        members.append(("userName", record.user.name.map(JSONValue.string) ?? .null))
+        members += [
+            ("userHandle", .string(Base64.urlEncode(record.user.id))),
+            ("algorithm", .string(record.algorithm.name)),
+            ("signCount", .number(Double(record.signCount))),
+            ("createdAt", .string(Timestamp.iso8601(milliseconds: record.createdAt))),
+            ("discoverable", .bool(record.discoverable)),
+        ]
+        return .object(members)
+    }
+}
