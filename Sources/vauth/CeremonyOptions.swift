@@ -1,0 +1,39 @@
+import ArgumentParser
+import VauthAuthenticator
+import VauthKeystore
+import VauthWebAuthn
+
+extension AuthenticatorAttachment: ExpressibleByArgument {}
+
+/// What the browser stand-in needs besides the options document.
+struct ClientOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The calling page's origin, e.g. https://example.com (http only for localhost).", valueName: "origin"))
+    var origin: String
+
+    @Option(help: ArgumentHelp("Options JSON file, or - for stdin (default).", valueName: "file"))
+    var options: String = "-"
+
+    @Option(help: "Authenticator attachment to report: platform or cross-platform (default: follow the RP, else cross-platform).")
+    var attachment: AuthenticatorAttachment?
+
+    @Option(name: .customLong("top-origin"), help: ArgumentHelp("Run as a cross-origin iframe under this top-level origin.", valueName: "origin"))
+    var topOrigin: String?
+
+    func configuration() throws -> ClientConfiguration {
+        ClientConfiguration(attachment: attachment, crossOrigin: topOrigin != nil, topOrigin: try topOrigin.map { (text) throws -> Origin in try Origin(text) })
+    }
+
+    func parsedOrigin() throws -> Origin { try Origin(origin) }
+}
+
+/// Builds the authenticator and client for a ceremony over an open keystore.
+enum Ceremony {
+    static func client(file: KeystoreFile, authenticator options: AuthenticatorOptions, client: ClientOptions) throws -> WebAuthnClient {
+        let authenticator = Authenticator(identity: try file.identity(), policy: try options.apply(to: file.policy),
+                                          store: EncryptedCredentialStore(file: file))
+        // On get, --counter and --backed-up speak about this assertion, whatever the credential was made with.
+        authenticator.counterOverride = options.counter
+        if options.backedUp { authenticator.backedUpOverride = true }
+        return WebAuthnClient(authenticator: authenticator, configuration: try client.configuration())
+    }
+}

@@ -1,0 +1,18 @@
+import ArgumentParser
+import VauthKeystore
+import VauthWebAuthn
+
+/// `vauth check`: authenticate every byte of the keystore.
+struct CheckCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check", abstract: "Authenticate every section and credential of the keystore.")
+
+    @OptionGroup var global: KeystoreOptions
+
+    func run() async throws {
+        let file = try global.open(.read)
+        try file.verifyAll()
+        Terminal.printJSON(.object([("keystore", .string(file.path)), ("ok", true), ("credentials", .number(Double(file.credentialCount)))]),
+                           compact: global.compact)
+    }
+}

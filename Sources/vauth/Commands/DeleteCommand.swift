@@ -1,0 +1,29 @@
+import ArgumentParser
+import VauthCrypto
+import VauthKeystore
+import VauthWebAuthn
+
+/// `vauth delete ID`.
+struct DeleteCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete a credential.")
+
+    @OptionGroup var global: KeystoreOptions
+
+    @Argument(help: "The credential id (base64url).")
+    var credentialId: String
+
+    func run() async throws {
+        let id = try CredentialIdArgument.decode(credentialId)
+        let file = try global.open(.readWrite)
+        guard try file.delete(ids: [id]) == 1 else { throw CLIError.refused("no credential \(credentialId) in \(file.path)") }
+        Terminal.printJSON(.object([("deleted", .string(Base64.urlEncode(id)))]), compact: global.compact)
+    }
+}
+
+/// Credential ids on the command line are base64url without padding (contract: "Global").
+enum CredentialIdArgument {
+    static func decode(_ text: String) throws -> [UInt8] {
+        guard let id = Base64.urlDecode(text), !id.isEmpty else { throw CLIError.badInput("credential id \(text) is not base64url") }
+        return id
+    }
+}

@@ -1,0 +1,32 @@
+import ArgumentParser
+import VauthKeystore
+import VauthTransfer
+import VauthWebAuthn
+
+extension CredentialTransfer.Format: ExpressibleByArgument {}
+
+/// `vauth export [ID] [--format vauth|cdp]`: credentials with their private keys.
+struct ExportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export", abstract: "Export credentials, private keys included (vauth or Chrome DevTools Protocol format).")
+
+    @OptionGroup var global: KeystoreOptions
+
+    @Argument(help: "Only this credential (base64url id).")
+    var credentialId: String?
+
+    @Option(help: "vauth (default) or cdp (WebAuthn.Credential, standard base64).")
+    var format: CredentialTransfer.Format = .vauth
+
+    func run() async throws {
+        let file = try global.open(.read)
+        var records = try file.allRecords()
+        if let credentialId {
+            let id = try CredentialIdArgument.decode(credentialId)
+            records = records.filter { $0.id == id }
+            guard !records.isEmpty else { throw CLIError.refused("no credential \(credentialId) in \(file.path)") }
+        }
+        Terminal.note("the export contains private keys; keep it as safe as the keystore")
+        Terminal.printJSON(try CredentialTransfer.export(records, format: format), compact: global.compact)
+    }
+}

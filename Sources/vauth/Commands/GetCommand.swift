@@ -1,0 +1,30 @@
+import ArgumentParser
+import VauthKeystore
+import VauthWebAuthn
+
+/// `vauth get`: `navigator.credentials.get()` without a browser.
+struct GetCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "get",
+        abstract: "Sign in: read PublicKeyCredentialRequestOptionsJSON, print AuthenticationResponseJSON.")
+
+    @OptionGroup var global: KeystoreOptions
+    @OptionGroup var client: ClientOptions
+    @OptionGroup var authenticator: AuthenticatorOptions
+
+    @Option(help: ArgumentHelp("With empty allowCredentials, use this discoverable credential instead of the newest.", valueName: "id"))
+    var credential: String?
+
+    func run() async throws {
+        let options = try PublicKeyCredentialRequestOptions(json: try InputFile.read(client.options, what: "options"))
+        let origin = try client.parsedOrigin()
+        let preferred = try credential.map(CredentialIdArgument.decode)
+        guard KeystoreFile.exists(at: global.path) else {
+            throw CLIError.refused("NotAllowedError: no credential for this RP: there is no keystore at \(global.path) yet")
+        }
+        let file = try global.open(.readWrite)
+        let response = try Ceremony.client(file: file, authenticator: authenticator, client: client)
+            .get(options, origin: origin, preferredCredentialId: preferred)
+        Terminal.printJSON(response.json, compact: global.compact)
+    }
+}

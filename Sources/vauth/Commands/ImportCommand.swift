@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import VauthAuthenticator
+import VauthCrypto
+import VauthKeystore
+import VauthTransfer
+import VauthWebAuthn
+
+/// `vauth import [FILE|-]`: CDP credentials or a vauth export.
+struct ImportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import", abstract: "Import credentials: a CDP WebAuthn.getCredentials document, one CDP credential, or a vauth export.")
+
+    @OptionGroup var global: KeystoreOptions
+
+    @Argument(help: "The file to read, or - for stdin (default).")
+    var input: String = "-"
+
+    func run() async throws {
+        let text = try InputFile.read(input, what: "import file")
+        let document: JSONValue
+        do { document = try JSONParser.parse(text) } catch { throw CLIError.badInput("import file: \(error.message)") }
+        let records: [CredentialRecord]
+        do { records = try CredentialTransfer.importRecords(document, now: Authenticator.systemClock()) } catch {
+            throw CLIError.badInput("import file: \(error)")
+        }
+        guard !records.isEmpty else { throw CLIError.badInput("import file holds no credentials") }
+        let file = try global.open(.readWrite, create: true)
+        try file.insert(records)
+        Terminal.printJSON(.object([("imported", .array(records.map { .string(Base64.urlEncode($0.id)) }))]), compact: global.compact)
+    }
+}
+
+/// Reads a file argument, `-` meaning stdin.
+enum InputFile {
+    static func read(_ path: String, what: String) throws -> String {
+        let data: Data?
+        if path == "-" {
+            data = FileHandle.standardInput.readDataToEndOfFile()
+        } else {
+            data = FileManager.default.contents(atPath: KeystoreOptions.absolute(path))
+        }
+        guard let data else { throw CLIError.badInput("cannot read \(what) \(path)") }
+        guard let text = String(data: data, encoding: .utf8) else { throw CLIError.badInput("\(what) \(path) is not UTF-8 text") }
+        return text
+    }
+}

@@ -1,0 +1,23 @@
+import ArgumentParser
+import VauthKeystore
+
+/// `vauth policy [flags]`: show the authenticator policy stored in the keystore, or change it.
+struct PolicyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "policy", abstract: "Show the stored authenticator policy; with flags, change it.")
+
+    @OptionGroup var global: KeystoreOptions
+    @OptionGroup var authenticator: AuthenticatorOptions
+
+    func run() async throws {
+        if authenticator.isEmpty {
+            let file = try global.open(.read)
+            Terminal.printJSON(PolicyJSON.value(file.policy), compact: global.compact)
+            return
+        }
+        let file = try global.open(.readWrite, create: true)
+        let policy = try authenticator.apply(to: file.policy)
+        try file.setPolicy(policy)
+        Terminal.printJSON(PolicyJSON.value(policy), compact: global.compact)
+    }
+}

@@ -1,0 +1,42 @@
+import ArgumentParser
+import VauthAuthenticator
+import VauthKeystore
+import VauthServices
+import VauthWebAuthn
+
+/// `vauth register TOKEN`: the Passwordless.dev client registration, token in, verify token out.
+struct RegisterCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "register", abstract: "Register a passkey with Passwordless.dev using a register_… token from your backend.")
+
+    @OptionGroup var global: KeystoreOptions
+    @OptionGroup var service: PasswordlessOptions
+    @OptionGroup var authenticator: AuthenticatorOptions
+
+    @Argument(help: "The register_… token your backend got from /register/token.")
+    var token: String
+
+    @Option(help: ArgumentHelp("The origin the registration claims, e.g. https://example.com.", valueName: "origin"))
+    var origin: String
+
+    @Option(help: "A nickname for the credential (at most 64 characters).")
+    var nickname: String?
+
+    @Option(help: "Authenticator attachment to report: platform or cross-platform.")
+    var attachment: AuthenticatorAttachment?
+
+    func run() async throws {
+        let configuration = try service.configuration()
+        let origin = try Origin(self.origin)
+        let rpId = try RPIDValidator().rpId(service.rpId, for: origin)
+        guard !token.isEmpty else { throw CLIError.badInput("empty registration token") }
+        let file = try global.open(.readWrite, create: true)
+        let staged = StagedCredentialStore(base: EncryptedCredentialStore(file: file))
+        let auth = Authenticator(identity: try file.identity(), policy: try authenticator.apply(to: file.policy), store: staged)
+        let client = WebAuthnClient(authenticator: auth, configuration: ClientConfiguration(attachment: attachment))
+        let registration = try await PasswordlessClient(configuration: configuration, clientVersion: Vauth.version)
+            .register(token: token, origin: origin, rpId: rpId, nickname: nickname, client: client, staged: staged)
+        Terminal.printJSON(.object([("token", .string(registration.verifyToken)), ("credentialId", .string(registration.credentialId))]),
+                           compact: global.compact)
+    }
+}

@@ -1,0 +1,48 @@
+import ArgumentParser
+import VauthAuthenticator
+import VauthKeystore
+import VauthServices
+import VauthWebAuthn
+
+/// `vauth signin [--alias A | --user-id U]`: the Passwordless.dev client sign-in.
+struct SigninCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "signin", abstract: "Sign in to Passwordless.dev; prints the verify_… token for your backend.")
+
+    @OptionGroup var global: KeystoreOptions
+    @OptionGroup var service: PasswordlessOptions
+    @OptionGroup var authenticator: AuthenticatorOptions
+
+    @Option(help: ArgumentHelp("The origin the sign-in claims, e.g. https://example.com.", valueName: "origin"))
+    var origin: String
+
+    @Option(help: "Sign in by alias.")
+    var alias: String?
+
+    @Option(name: .customLong("user-id"), help: "Sign in by user id.")
+    var userId: String?
+
+    func run() async throws {
+        let configuration = try service.configuration()
+        let origin = try Origin(self.origin)
+        let rpId = try RPIDValidator().rpId(service.rpId, for: origin)
+        let target: PasswordlessClient.SignInTarget
+        switch (alias, userId) {
+        case (.some, .some): throw CLIError.badInput("--alias and --user-id exclude each other")
+        case (.some(let alias), nil): target = .alias(alias)
+        case (nil, .some(let userId)): target = .userId(userId)
+        case (nil, nil): target = .discoverable
+        }
+        guard KeystoreFile.exists(at: global.path) else {
+            throw CLIError.refused("NotAllowedError: no credential for \(rpId): there is no keystore at \(global.path) yet")
+        }
+        let file = try global.open(.readWrite)
+        let staged = StagedCredentialStore(base: EncryptedCredentialStore(file: file))
+        let auth = Authenticator(identity: try file.identity(), policy: try authenticator.apply(to: file.policy), store: staged)
+        auth.counterOverride = authenticator.counter
+        let client = WebAuthnClient(authenticator: auth)
+        let token = try await PasswordlessClient(configuration: configuration, clientVersion: Vauth.version)
+            .signIn(target, origin: origin, rpId: rpId, client: client, staged: staged)
+        Terminal.printJSON(.object([("token", .string(token))]), compact: global.compact)
+    }
+}

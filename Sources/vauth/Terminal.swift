@@ -1,0 +1,75 @@
+import Foundation
+import VauthCrypto
+import VauthWebAuthn
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// stdout for documents, stderr for people, /dev/tty for secrets.
+enum Terminal {
+    /// One `vauth: error:` line. Newlines inside a message are folded so it stays one line.
+    static func printError(_ message: String) {
+        let oneLine = message.split(whereSeparator: \.isNewline).joined(separator: " ")
+        writeStderr("vauth: error: \(oneLine)\n")
+    }
+
+    /// A human message (progress, notes) on stderr.
+    static func note(_ message: String) {
+        writeStderr("vauth: \(message)\n")
+    }
+
+    static func writeStderr(_ text: String) {
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+    }
+
+    static func writeStdout(_ text: String) {
+        let bytes = Array(text.utf8)
+        var offset = 0
+        bytes.withUnsafeBytes { buffer in
+            while offset < buffer.count {
+                let n = write(1, buffer.baseAddress! + offset, buffer.count - offset)
+                if n <= 0 { if errno == EINTR { continue }; return }
+                offset += n
+            }
+        }
+    }
+
+    /// Prints one JSON document on stdout: pretty unless `compact`.
+    static func printJSON(_ value: JSONValue, compact: Bool) {
+        writeStdout(JSONSerializer.serialize(value, style: compact ? .compact : .pretty) + "\n")
+    }
+
+    /// Asks for a secret on the controlling terminal with echo off. `nil` when there is no
+    /// terminal (a CI job, a pipe without a tty).
+    static func readSecret(prompt: String) -> SecretBytes? {
+        let fd = open("/dev/tty", O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var original = termios()
+        let haveAttributes = tcgetattr(fd, &original) == 0
+        if haveAttributes {
+            var silent = original
+            silent.c_lflag &= ~tcflag_t(ECHO)
+            tcsetattr(fd, TCSAFLUSH, &silent)
+        }
+        defer {
+            if haveAttributes { tcsetattr(fd, TCSAFLUSH, &original) }
+            _ = "\n".withCString { write(fd, $0, 1) }
+        }
+        _ = prompt.withCString { write(fd, $0, strlen($0)) }
+        var buffer = [UInt8](repeating: 0, count: 1024)
+        defer { for i in buffer.indices { buffer[i] = 0 } }
+        var length = 0
+        while length < buffer.count {
+            var byte: UInt8 = 0
+            let n = read(fd, &byte, 1)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 || byte == UInt8(ascii: "\n") { break }
+            buffer[length] = byte
+            length += 1
+        }
+        return SecretBytes(buffer[0..<length])
+    }
+}

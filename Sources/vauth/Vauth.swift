@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+
+/// The `vauth` command line. Each subcommand lives in its own file and does wiring only: parse
+/// flags, open the keystore, call one library function, print its result. The contract is
+/// ../shared/contracts/cli.md (summarised in the README).
+@main
+struct Vauth: AsyncParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "vauth",
+        abstract: "A virtual FIDO2/WebAuthn authenticator: real credentials, an encrypted keystore, no browser.",
+        version: version,
+        subcommands: [
+            DemoCommand.self, InitCommand.self, CreateCommand.self, GetCommand.self, ListCommand.self, DeleteCommand.self,
+            ExportCommand.self, ImportCommand.self, PasswdCommand.self, InfoCommand.self, AttestationCACommand.self,
+            PolicyCommand.self, CheckCommand.self, RegisterCommand.self, SigninCommand.self, BenchCommand.self,
+        ])
+
+    /// Runs the command and turns every failure into one `vauth: error:` line and the contract's
+    /// exit status (1 refused or failed, 2 bad input or usage); help and version exit 0.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                // --help, --version: ArgumentParser's own text, on stdout.
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            let failure = CLIFailure(error, parseMessage: message(for: error))
+            Terminal.printError(failure.message)
+            Foundation.exit(failure.exitCode)
+        }
+    }
+}
