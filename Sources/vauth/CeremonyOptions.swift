@@ -26,14 +26,21 @@ struct ClientOptions: ParsableArguments {
     func parsedOrigin() throws -> Origin { try Origin(origin) }
 }
 
-/// Builds the authenticator and client for a ceremony over an open keystore.
-enum Ceremony {
-    static func client(file: KeystoreFile, authenticator options: AuthenticatorOptions, client: ClientOptions) throws -> WebAuthnClient {
-        let authenticator = Authenticator(identity: try file.identity(), policy: try options.apply(to: file.policy),
-                                          store: EncryptedCredentialStore(file: file))
+/// The authenticator and client of one ceremony over an open keystore. Changes are staged and
+/// reach the keystore only through ``commit()``, after the ceremony succeeded: a command that
+/// fails leaves the keystore files byte for byte as they were.
+struct Ceremony {
+    let client: WebAuthnClient
+    let staged: StagedCredentialStore
+
+    init(file: KeystoreFile, authenticator options: AuthenticatorOptions, client clientOptions: ClientOptions) throws {
+        staged = StagedCredentialStore(base: EncryptedCredentialStore(file: file))
+        let authenticator = Authenticator(identity: try file.identity(), policy: try options.apply(to: file.policy), store: staged)
         // On get, --counter and --backed-up speak about this assertion, whatever the credential was made with.
         authenticator.counterOverride = options.counter
         if options.backedUp { authenticator.backedUpOverride = true }
-        return WebAuthnClient(authenticator: authenticator, configuration: try client.configuration())
+        client = WebAuthnClient(authenticator: authenticator, configuration: try clientOptions.configuration())
     }
+
+    func commit() throws { try staged.commit() }
 }

@@ -2,6 +2,7 @@
 import pytest
 
 from standins.passwordless import start_server
+from vauthcli import VauthCLI
 
 
 @pytest.fixture
@@ -11,3 +12,9 @@ def passwordless_server():
     handle = start_server()
     yield handle
     handle.stop()
+
+
+@pytest.fixture
+def vauth(tmp_path):
+    """The built vauth binary with a fresh keystore and key file of its own."""
+    return VauthCLI(tmp_path)

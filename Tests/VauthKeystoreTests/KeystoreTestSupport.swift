@@ -20,7 +20,7 @@ struct Scratch {
 
     func keyFile(_ byte: UInt8 = 7) -> (path: String, unlock: KeystoreUnlock) {
         let path = directory + "/key-\(byte)"
-        FileManager.default.createFile(atPath: path, contents: Data(repeating: byte, count: 32))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(repeating: byte, count: 32))
         return (path, try! KeystoreUnlock.keyFile(path: path))
     }
 
