@@ -11,6 +11,7 @@ struct HTTPJSONClient: Sendable {
     let baseURL: URL
     let headers: [String: String]
     let timeout: TimeInterval
+    let userAgent: String
 
     struct Answer {
         let status: Int
@@ -28,9 +29,10 @@ struct HTTPJSONClient: Sendable {
             if let parsed, parsed.objectValue != nil {
                 throw .problem(service: service, status: answer.status, title: parsed["title"]?.stringValue,
                                code: parsed["errorCode"]?.stringValue ?? parsed["code"]?.stringValue,
-                               detail: parsed["detail"]?.stringValue ?? parsed["message"]?.stringValue)
+                               detail: parsed["detail"]?.stringValue ?? parsed["message"]?.stringValue,
+                               fields: Self.fieldErrors(parsed["errors"]))
             }
-            throw .problem(service: service, status: answer.status, title: nil, code: nil, detail: Self.snippet(answer.body))
+            throw .problem(service: service, status: answer.status, title: nil, code: nil, detail: Self.snippet(answer.body), fields: [])
         }
         guard let parsed else {
             throw .notJSON(service: service, status: answer.status, contentType: answer.contentType, snippet: Self.snippet(answer.body))
@@ -45,6 +47,7 @@ struct HTTPJSONClient: Sendable {
         request.timeoutInterval = timeout
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         request.setValue("application/json", forHTTPHeaderField: "Accept")
+        request.setValue(userAgent, forHTTPHeaderField: "User-Agent")
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         request.httpBody = Data(JSONSerializer.serialize(body, style: .compact).utf8)
         let data: Data, response: URLResponse
@@ -73,6 +76,15 @@ struct HTTPJSONClient: Sendable {
         }
     }
 
+    /// RFC 9457 validation problems as ASP.NET writes them: `"errors": {"field": ["message", …]}`.
+    static func fieldErrors(_ value: JSONValue?) -> [String] {
+        guard let members = value?.objectValue else { return [] }
+        return members.map { name, messages in
+            let text = messages.arrayValue?.compactMap(\.stringValue).joined(separator: "; ") ?? messages.stringValue ?? ""
+            return text.isEmpty ? name : "\(name): \(text)"
+        }
+    }
+
     static func snippet(_ data: Data) -> String {
         let text = String(decoding: data.prefix(80), as: UTF8.self).split(whereSeparator: \.isNewline).joined(separator: " ")
         return text.isEmpty ? "empty body" : "\"\(text)\(data.count > 80 ? "…" : "")\""
@@ -82,7 +94,7 @@ struct HTTPJSONClient: Sendable {
 /// Why a call to a service failed.
 public enum ServiceError: Error, Sendable, CustomStringConvertible {
     /// The service answered with an error status (problem details when it sent them).
-    case problem(service: String, status: Int, title: String?, code: String?, detail: String?)
+    case problem(service: String, status: Int, title: String?, code: String?, detail: String?, fields: [String])
     /// The service could not be reached.
     case transport(service: String, url: String, reason: String)
     /// A success status with a body that is not JSON.
@@ -92,11 +104,12 @@ public enum ServiceError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .problem(let service, let status, let title, let code, let detail):
+        case .problem(let service, let status, let title, let code, let detail, let fields):
             var text = "\(service) refused (HTTP \(status))"
             if let title { text += ": \(title)" }
             if let code { text += " [errorCode \(code)]" }
             if title == nil, let detail { text += ": \(detail)" }
+            if !fields.isEmpty { text += " (" + fields.joined(separator: "; ") + ")" }
             return text
         case .transport(let service, let url, let reason):
             return "cannot reach \(service) at \(url): \(reason)"

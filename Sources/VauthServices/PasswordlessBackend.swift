@@ -8,7 +8,8 @@ public struct PasswordlessBackend: Sendable {
     private let http: HTTPJSONClient
 
     public init(baseURL: URL, apiSecret: String, timeout: TimeInterval = 30) {
-        http = HTTPJSONClient(service: "Passwordless.dev", baseURL: baseURL, headers: ["ApiSecret": apiSecret], timeout: timeout)
+        http = HTTPJSONClient(service: "Passwordless.dev", baseURL: baseURL, headers: ["ApiSecret": apiSecret], timeout: timeout,
+                              userAgent: "vauth-backend")
     }
 
     /// `POST /register/token`: a `register_…` token for one user.

@@ -36,7 +36,7 @@ public struct PasswordlessClient: Sendable {
         self.configuration = configuration
         http = HTTPJSONClient(service: "Passwordless.dev", baseURL: configuration.baseURL,
                               headers: ["ApiKey": configuration.apiKey, "Client-Version": "vauth-\(clientVersion)"],
-                              timeout: configuration.timeout)
+                              timeout: configuration.timeout, userAgent: "vauth/\(clientVersion)")
     }
 
     /// `register/begin` → `navigator.credentials.create()` → `register/complete`.

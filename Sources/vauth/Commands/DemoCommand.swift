@@ -122,7 +122,7 @@ enum DemoEnvironment {
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try process.runWithDefaultSignalMask()
         // The stand-in prints "LISTENING http://127.0.0.1:PORT" once it accepts connections.
         var text = ""
         let deadline = Date().addingTimeInterval(20)

@@ -30,6 +30,11 @@ struct RegisterCommand: AsyncParsableCommand {
         let origin = try Origin(self.origin)
         let rpId = try RPIDValidator().rpId(service.rpId, for: origin)
         guard !token.isEmpty else { throw CLIError.badInput("empty registration token") }
+        // The service's limit (contract: nickname ≤ 64); checked here so a bad nickname does not
+        // spend the single-use token.
+        if let nickname, nickname.count > 64 {
+            throw CLIError.badInput("--nickname is \(nickname.count) characters; Passwordless.dev allows at most 64")
+        }
         let file = try global.open(.readWrite, create: true)
         let staged = StagedCredentialStore(base: EncryptedCredentialStore(file: file))
         let auth = Authenticator(identity: try file.identity(), policy: try authenticator.apply(to: file.policy), store: staged)

@@ -24,6 +24,7 @@ import io
 import json
 import re
 import secrets
+import signal
 import sys
 import threading
 import time
@@ -723,6 +724,9 @@ def main(argv=None) -> int:
     parser.add_argument("--lax-cbor", action="store_true", help="accept strict but non-canonical CBOR")
     parser.add_argument("--log-requests", action="store_true", help="log each request to stderr")
     args = parser.parse_args(argv)
+    # A parent may start us with signals blocked (Swift's concurrency threads do); unblock them so
+    # SIGTERM stops the server instead of leaving it running.
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
     handle = start_server(args.host, args.port, api_key=args.api_key, api_secret=args.api_secret,
                           trusted_root_pems=[Path(p).read_bytes() for p in args.trusted_root_pem],
                           test_controls=not args.no_test_controls, canonical_cbor=not args.lax_cbor,
