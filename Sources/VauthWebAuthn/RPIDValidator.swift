@@ -7,9 +7,9 @@
 /// - Otherwise the host must end with `"." + rpId`, and rpId must not be the host's public suffix
 ///   nor lie inside it: `example.co.uk` may be claimed from `login.example.co.uk`, `co.uk` may not;
 ///   `github.io` may not be claimed from `alice.github.io`.
-/// - An IP-address host admits only itself. (The spec and Chromium refuse IP origins outright,
-///   since an IP address is not a valid domain; vauth allows `http://127.0.0.1` with rpId
-///   `127.0.0.1` for local testing.)
+/// - An IP-address host is refused: the effective domain must be a valid domain (L3 §5.1.3
+///   step 7, §5.1.4.1 step 6), which an address is not. Chromium refuses them too; use
+///   `http://localhost` for local testing.
 /// - A given rpId must already be in canonical form (lowercase ASCII, `xn--` labels for IDNs),
 ///   because it is hashed as given into authenticator data: accepting `Example.com` would hash
 ///   bytes the RP does not expect.
@@ -26,11 +26,11 @@ public struct RPIDValidator: Sendable {
     /// The RP ID to use for `origin`, or a `SecurityError` naming both.
     public func rpId(_ requested: String?, for origin: Origin) throws(WebAuthnClientError) -> String {
         let host = origin.effectiveDomain
+        guard case .domain = origin.host else {
+            throw .security("origin \(origin) is an IP address, not a valid domain, so it has no RP ID (use http://localhost for local testing)")
+        }
         guard let rpId = requested else { return host }
         if rpId == host { return rpId }
-        guard case .domain = origin.host else {
-            throw .security("rpId \"\(rpId)\" is not allowed for origin \(origin): an IP-address origin can only use its own address (\(host))")
-        }
         guard Self.isCanonicalDomain(rpId) else {
             throw .security("rpId \"\(rpId)\" is not a valid domain for origin \(origin) (expected lowercase ASCII, xn-- labels for IDNs)")
         }
