@@ -9,10 +9,15 @@ struct DeleteCommand: AsyncParsableCommand {
 
     @OptionGroup var global: KeystoreOptions
 
-    @Argument(help: "The credential id (base64url).")
-    var credentialId: String
+    // Base64url ids may begin with "-", which a parser would take for an option; unrecognised
+    // dashes therefore land here rather than in a usage error.
+    @Argument(parsing: .allUnrecognized, help: "The credential id (base64url).")
+    var credentialIds: [String] = []
 
     func run() async throws {
+        guard credentialIds.count == 1, let credentialId = credentialIds.first else {
+            throw CLIError.badInput("vauth delete takes exactly one credential id")
+        }
         let id = try CredentialIdArgument.decode(credentialId)
         let file = try global.open(.readWrite)
         guard try file.delete(ids: [id]) == 1 else { throw CLIError.refused("no credential \(credentialId) in \(file.path)") }

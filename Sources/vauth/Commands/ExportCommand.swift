@@ -12,16 +12,18 @@ struct ExportCommand: AsyncParsableCommand {
 
     @OptionGroup var global: KeystoreOptions
 
-    @Argument(help: "Only this credential (base64url id).")
-    var credentialId: String?
+    // As in `delete`: an id may begin with "-".
+    @Argument(parsing: .allUnrecognized, help: "Only this credential (base64url id).")
+    var credentialIds: [String] = []
 
     @Option(help: "vauth (default) or cdp (WebAuthn.Credential, standard base64).")
     var format: CredentialTransfer.Format = .vauth
 
     func run() async throws {
         let file = try global.open(.read)
+        guard credentialIds.count <= 1 else { throw CLIError.badInput("vauth export takes at most one credential id") }
         var records = try file.allRecords()
-        if let credentialId {
+        if let credentialId = credentialIds.first {
             let id = try CredentialIdArgument.decode(credentialId)
             records = records.filter { $0.id == id }
             guard !records.isEmpty else { throw CLIError.refused("no credential \(credentialId) in \(file.path)") }

@@ -12,7 +12,8 @@ struct GetCommand: AsyncParsableCommand {
     @OptionGroup var client: ClientOptions
     @OptionGroup var authenticator: AuthenticatorOptions
 
-    @Option(help: ArgumentHelp("With empty allowCredentials, use this discoverable credential instead of the newest.", valueName: "id"))
+    // .unconditional: the id may begin with "-".
+    @Option(parsing: .unconditional, help: ArgumentHelp("With empty allowCredentials, use this discoverable credential instead of the newest.", valueName: "id"))
     var credential: String?
 
     func run() async throws {
