@@ -40,7 +40,8 @@ public enum CredentialTransfer {
             ("rpId", .string(record.rpId)),
         ]
         if let name = record.rp.name { members.append(("rpName", .string(name))) }
-        members.append(("userHandle", .string(Base64.urlEncode(record.user.id))))
+        // An empty handle means none is known (a non-discoverable credential imported without one).
+        if !record.user.id.isEmpty { members.append(("userHandle", .string(Base64.urlEncode(record.user.id)))) }
         if let name = record.user.name { members.append(("userName", .string(name))) }
         if let name = record.user.displayName { members.append(("userDisplayName", .string(name))) }
         members += [
@@ -71,7 +72,9 @@ public enum CredentialTransfer {
             ("isResidentCredential", .bool(record.discoverable)),
             ("rpId", .string(record.rpId)),
             ("privateKey", .string(record.privateKey.withUnsafeBytes { Base64.encode($0) })),
-            ("userHandle", .string(Base64.encode(record.user.id))),
+        ]
+        if !record.user.id.isEmpty { members.append(("userHandle", .string(Base64.encode(record.user.id)))) }
+        members += [
             ("signCount", .number(Double(record.signCount))),
             ("backupEligibility", .bool(record.backupEligible)),
             ("backupState", .bool(record.backedUp)),
@@ -115,6 +118,7 @@ public enum CredentialTransfer {
             guard withUV.count == 32, withoutUV.count == 32 else { throw Error("\(path).hmacSecret keys must be 32 bytes") }
             hmac = HMACSecretKeys(withUV: SecretBytes(withUV), withoutUV: SecretBytes(withoutUV))
         }
+        let discoverable = try fields.optionalBool("discoverable") ?? true
         let level = Int(try fields.optionalNumber("credProtect") ?? 1)
         guard let protection = CredentialProtection(rawValue: level) else { throw Error("\(path).credProtect must be 1, 2 or 3") }
         let mode = try fields.optionalString("signCounter").map { (name: String) throws -> SignCounterMode in
@@ -127,10 +131,10 @@ public enum CredentialTransfer {
         } ?? 0
         return CredentialRecord(
             id: try fields.credentialId(), rp: RelyingPartyEntity(id: try fields.string("rpId"), name: try fields.optionalString("rpName")),
-            user: UserEntity(id: try fields.userHandle(required: true) ?? [], name: try fields.optionalString("userName"),
+            user: UserEntity(id: try fields.userHandle(required: discoverable) ?? [], name: try fields.optionalString("userName"),
                              displayName: try fields.optionalString("userDisplayName")),
             algorithm: key.algorithm, privateKey: privateKey, signCount: try fields.signCount(), signCounterMode: mode,
-            discoverable: try fields.optionalBool("discoverable") ?? true, createdAt: createdAt, protection: protection,
+            discoverable: discoverable, createdAt: createdAt, protection: protection,
             hmacSecret: hmac, backupEligible: try fields.optionalBool("backupEligible") ?? false,
             backedUp: try fields.optionalBool("backedUp") ?? false)
     }
@@ -147,7 +151,7 @@ public enum CredentialTransfer {
         let backupState = try fields.optionalBool("backupState") ?? false
         return CredentialRecord(
             id: try fields.credentialId(), rp: RelyingPartyEntity(id: rpId),
-            user: UserEntity(id: try fields.userHandle(required: resident) ?? [0], name: try fields.optionalString("userName"),
+            user: UserEntity(id: try fields.userHandle(required: resident) ?? [], name: try fields.optionalString("userName"),
                              displayName: try fields.optionalString("userDisplayName")),
             algorithm: key.algorithm, privateKey: privateKey, signCount: try fields.signCount(), discoverable: resident,
             createdAt: now, backupEligible: backupEligible,
@@ -255,7 +259,7 @@ public enum CredentialListing {
         ]
         members.append(("userName", record.user.name.map(JSONValue.string) ?? .null))
         members += [
-            ("userHandle", .string(Base64.urlEncode(record.user.id))),
+            ("userHandle", record.user.id.isEmpty ? .null : .string(Base64.urlEncode(record.user.id))),
             ("algorithm", .string(record.algorithm.name)),
             ("signCount", .number(Double(record.signCount))),
             ("createdAt", .string(Timestamp.iso8601(milliseconds: record.createdAt))),
