@@ -18,8 +18,10 @@ enum CounterJournal {
 
     static func path(for keystore: String) -> String { keystore + ".counters" }
 
-    /// The journal's counters, or none when there is no journal or it belongs to another keystore
-    /// (a keystore file copied over this one leaves the old journal behind).
+    /// The journal's counters (none when there is no journal). A journal naming another keystore
+    /// is refused rather than ignored: ignoring it would let a changed byte roll counters back
+    /// silently. (A keystore copied over another leaves the old journal behind; the message says
+    /// to remove it.)
     static func read(keystorePath: String, keystoreId: [UInt8], key: SecretBytes) throws(KeystoreError) -> [[UInt8]: UInt32] {
         let path = path(for: keystorePath)
         guard let file = try MappedFile(path: path) else { return [:] }
@@ -30,7 +32,10 @@ enum CounterJournal {
         guard let id = reader.take(16), reader.u64() != nil, let count = reader.u32() else {
             throw KeystoreError.truncated(path: path, expected: 38, actual: bytes.count)
         }
-        guard id == keystoreId else { return [:] }
+        guard id == keystoreId else {
+            throw KeystoreError.malformedSection(path: keystorePath, section: "counter journal",
+                                                 reason: "it belongs to another keystore (if you replaced the keystore by copying, remove \(path))")
+        }
         let aad = Array(bytes[0..<reader.offset])
         guard reader.remaining == 12 + Int(count) * 20 + 16 else {
             throw KeystoreError.truncated(path: path, expected: reader.offset + 28 + Int(count) * 20, actual: bytes.count)

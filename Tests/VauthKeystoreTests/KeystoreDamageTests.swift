@@ -92,4 +92,18 @@ struct KeystoreDamageTests {
             _ = try KeystoreFile(path: scratch.keystore, unlock: unlock, access: .read)
         }
     }
+
+    @Test func aJournalOfAnotherKeystoreIsRefused() throws {
+        let first = Scratch(), second = Scratch()
+        defer { first.cleanup(); second.cleanup() }
+        let firstUnlock = try makeKeystore(first), secondUnlock = try makeKeystore(second)
+        let file = try KeystoreFile(path: first.keystore, unlock: firstUnlock, access: .readWrite)
+        try file.updateSignCount(id: try #require(try file.allRecords().first?.id), to: 4)
+        file.close()
+        write(bytes(first.keystore + ".counters"), to: second.keystore + ".counters")
+        #expect(throws: KeystoreError.self) { _ = try KeystoreFile(path: second.keystore, unlock: secondUnlock, access: .read) }
+        do { _ = try KeystoreFile(path: second.keystore, unlock: secondUnlock, access: .read) } catch {
+            #expect("\(error)".contains("belongs to another keystore"))
+        }
+    }
 }
