@@ -11,9 +11,11 @@ struct InfoCommand: AsyncParsableCommand {
     @OptionGroup var authenticator: AuthenticatorOptions
 
     func run() async throws {
-        let file = try global.open(.read)
-        let auth = Authenticator(identity: try file.identity(), policy: try authenticator.apply(to: file.policy),
-                                 store: InMemoryCredentialStore())
+        // Without a keystore: what a new one would report (vauth's AAGUID, the default policy).
+        let file = KeystoreFile.exists(at: global.path) ? try global.open(.read) : nil
+        let identity = try file?.identity() ?? AuthenticatorIdentity.generate(now: Authenticator.systemClock() / 1000)
+        let policy = file?.policy ?? AuthenticatorPolicy()
+        let auth = Authenticator(identity: identity, policy: try authenticator.apply(to: policy), store: InMemoryCredentialStore())
         let info = auth.getInfo()
         Terminal.printJSON(.object([
             ("versions", .array(info.versions.map(JSONValue.string))),
@@ -28,8 +30,8 @@ struct InfoCommand: AsyncParsableCommand {
             ("algorithms", .array(info.algorithms.map { .object([("type", "public-key"), ("alg", .number(Double($0.rawValue)))]) })),
             ("firmwareVersion", .number(Double(info.firmwareVersion))),
             ("attestationFormats", .array(info.attestationFormats.map(JSONValue.string))),
-            ("keystore", .object([("path", .string(file.path)), ("credentials", .number(Double(file.credentialCount))),
-                                  ("policy", PolicyJSON.value(file.policy))])),
+            ("keystore", .object([("path", .string(global.path)), ("exists", .bool(file != nil)),
+                                  ("credentials", .number(Double(file?.credentialCount ?? 0))), ("policy", PolicyJSON.value(policy))])),
         ]), compact: global.compact)
     }
 }

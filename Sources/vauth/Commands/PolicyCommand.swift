@@ -1,4 +1,5 @@
 import ArgumentParser
+import VauthAuthenticator
 import VauthKeystore
 
 /// `vauth policy [flags]`: show the authenticator policy stored in the keystore, or change it.
@@ -11,8 +12,9 @@ struct PolicyCommand: AsyncParsableCommand {
 
     func run() async throws {
         if authenticator.isEmpty {
-            let file = try global.open(.read)
-            Terminal.printJSON(PolicyJSON.value(file.policy), compact: global.compact)
+            // Without a keystore, the policy a new one starts with.
+            let policy = KeystoreFile.exists(at: global.path) ? try global.open(.read).policy : AuthenticatorPolicy()
+            Terminal.printJSON(PolicyJSON.value(policy), compact: global.compact)
             return
         }
         let file = try global.open(.readWrite, create: true)
