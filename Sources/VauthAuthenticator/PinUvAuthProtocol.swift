@@ -16,14 +16,14 @@ public enum PinUvAuthProtocol: Int, Sendable, CaseIterable {
         var hmacKey: SecretBytes {
             switch pinUvAuthProtocol {
             case .one: return bytes
-            case .two: return SecretBytes(bytes.exposedCopy().prefix(32))
+            case .two: return bytes.slice(0..<32)
             }
         }
 
         var aesKey: SecretBytes {
             switch pinUvAuthProtocol {
             case .one: return bytes
-            case .two: return SecretBytes(bytes.exposedCopy().suffix(32))
+            case .two: return bytes.slice(32..<64)
             }
         }
 
@@ -73,7 +73,7 @@ public enum PinUvAuthProtocol: Int, Sendable, CaseIterable {
             let salt = [UInt8](repeating: 0, count: 32)
             let hmac = try KeyDerivation.hkdfSHA256(key: z, salt: salt, info: Array("CTAP2 HMAC key".utf8), length: 32)
             let aes = try KeyDerivation.hkdfSHA256(key: z, salt: salt, info: Array("CTAP2 AES key".utf8), length: 32)
-            return SharedSecret(pinUvAuthProtocol: self, bytes: SecretBytes(hmac.exposedCopy() + aes.exposedCopy()))
+            return SharedSecret(pinUvAuthProtocol: self, bytes: hmac.appending(aes))
         }
     }
 

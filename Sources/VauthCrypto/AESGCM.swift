@@ -21,6 +21,20 @@ public enum AESGCM {
     /// protocols that fix them (Dfns recovery keys use 16).
     public static func seal(_ plaintext: some Collection<UInt8>, key: SecretBytes, nonce: [UInt8],
                             associatedData: some Collection<UInt8> = [UInt8]()) throws(CryptoError) -> Sealed {
+        try seal(SecretBytes(plaintext), key: key, nonce: nonce, associatedData: associatedData)
+    }
+
+    /// Seals a secret straight from its wiped-on-free storage, so no plain copy of it is left in
+    /// ordinary memory.
+    public static func seal(_ plaintext: SecretBytes, key: SecretBytes, nonce: [UInt8],
+                            associatedData: some Collection<UInt8> = [UInt8]()) throws(CryptoError) -> Sealed {
+        try plaintext.withUnsafeBytes { (buffer) throws(CryptoError) in
+            try seal(buffer, key: key, nonce: nonce, associatedData: Array(associatedData))
+        }
+    }
+
+    private static func seal(_ input: UnsafeRawBufferPointer, key: SecretBytes, nonce: [UInt8],
+                             associatedData aad: [UInt8]) throws(CryptoError) -> Sealed {
         guard key.count == keyByteCount else { throw CryptoError.invalidInput("AES-256-GCM key must be 32 bytes") }
         guard !nonce.isEmpty else { throw CryptoError.invalidInput("empty GCM nonce") }
         let ctx = try unwrap(EVP_CIPHER_CTX_new(), "EVP_CIPHER_CTX_new")
@@ -30,7 +44,6 @@ public enum AESGCM {
         try key.withUnsafeBytes { (k) throws(CryptoError) in
             try check(EVP_EncryptInit_ex(ctx, nil, nil, k.baseAddress!.assumingMemoryBound(to: UInt8.self), nonce), "EVP_EncryptInit_ex(key)")
         }
-        let aad = Array(associatedData), input = Array(plaintext)
         var outLength: Int32 = 0
         if !aad.isEmpty {
             try check(EVP_EncryptUpdate(ctx, nil, &outLength, aad, Int32(aad.count)), "EVP_EncryptUpdate(aad)")
@@ -38,7 +51,8 @@ public enum AESGCM {
         var ciphertext = [UInt8](repeating: 0, count: input.count + 16)
         var total = 0
         if !input.isEmpty {
-            try check(EVP_EncryptUpdate(ctx, &ciphertext, &outLength, input, Int32(input.count)), "EVP_EncryptUpdate")
+            try check(EVP_EncryptUpdate(ctx, &ciphertext, &outLength, input.baseAddress!.assumingMemoryBound(to: UInt8.self), Int32(input.count)),
+                      "EVP_EncryptUpdate")
             total = Int(outLength)
         }
         try ciphertext.withUnsafeMutableBufferPointer { (buffer) throws(CryptoError) in

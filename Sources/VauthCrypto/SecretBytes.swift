@@ -49,6 +49,19 @@ public final class SecretBytes: @unchecked Sendable {
         try body(UnsafeRawBufferPointer(rebasing: storage[0..<length]))
     }
 
+    /// The bytes in `range`, as a new secret (no plain copy in between).
+    public func slice(_ range: Range<Int>) -> SecretBytes {
+        withUnsafeBytes { SecretBytes($0[range]) }
+    }
+
+    /// This secret followed by `other`, as a new secret.
+    public func appending(_ other: SecretBytes) -> SecretBytes {
+        SecretBytes(count: count + other.count) { out in
+            withUnsafeBytes { out.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            other.withUnsafeBytes { out.baseAddress!.advanced(by: count).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        }
+    }
+
     /// A plain copy, for the few places that must hand bytes to code that keeps them (an export).
     public func exposedCopy() -> [UInt8] {
         withUnsafeBytes { Array($0) }

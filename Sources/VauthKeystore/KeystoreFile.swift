@@ -292,9 +292,7 @@ public final class KeystoreFile {
 
     private func write(header newHeader: KeystoreFormat.Header, keys newKeys: KeystoreKeys, dekWrap newWrap: [UInt8],
                        identity newIdentity: SecretBytes, sources: [RecordSource]) throws(KeystoreError) {
-        let identityBox = try newIdentity.withUnsafeBytes { (plain) throws(KeystoreError) in
-            try KeystoreKeys.seal(Array(plain), key: newKeys.sectionKey, associatedData: Self.identityAAD(newHeader))
-        }
+        let identityBox = try KeystoreKeys.seal(newIdentity, key: newKeys.sectionKey, associatedData: Self.identityAAD(newHeader))
         var body: [UInt8] = identityBox
         var entries: [IndexEntry] = []
         let recordsStart = UInt64(KeystoreFormat.preambleLength + identityBox.count)
@@ -313,9 +311,8 @@ public final class KeystoreFile {
                 entries.append(moved)
             case .new(let record):
                 let credKey = IndexEntry.credKey(record.id)
-                let box = try RecordCoding.encode(record).withUnsafeBytes { (plain) throws(KeystoreError) in
-                    try KeystoreKeys.seal(Array(plain), key: newKeys.sectionKey, associatedData: Self.recordAAD(newHeader, credKey))
-                }
+                let box = try KeystoreKeys.seal(RecordCoding.encode(record), key: newKeys.sectionKey,
+                                                associatedData: Self.recordAAD(newHeader, credKey))
                 body += box
                 entries.append(IndexEntry(credKey: credKey, rpKey: IndexEntry.rpKey(record.rpId),
                                           userKey: CredentialSummary.userHandleDigest(record.user.id),

@@ -39,7 +39,7 @@ struct KeystoreKeys {
     }
 
     static func wrap(dek: SecretBytes, kek: SecretBytes, header: KeystoreFormat.Header) throws(KeystoreError) -> [UInt8] {
-        try seal(dek.exposedCopy(), key: kek, associatedData: header.bytes)
+        try seal(dek, key: kek, associatedData: header.bytes)
     }
 
     static func unwrap(_ wrapped: [UInt8], kek: SecretBytes, header: KeystoreFormat.Header, unlock: KeystoreUnlock,
@@ -60,6 +60,11 @@ struct KeystoreKeys {
 
     /// nonce[12] ‖ ciphertext ‖ tag[16], with a fresh random nonce.
     static func seal(_ plaintext: [UInt8], key: SecretBytes, associatedData: [UInt8]) throws(KeystoreError) -> [UInt8] {
+        try seal(SecretBytes(plaintext), key: key, associatedData: associatedData)
+    }
+
+    /// The same for a secret, sealed from its own storage.
+    static func seal(_ plaintext: SecretBytes, key: SecretBytes, associatedData: [UInt8]) throws(KeystoreError) -> [UInt8] {
         do {
             let nonce = try SecureRandom.bytes(AESGCM.nonceByteCount)
             let sealed = try AESGCM.seal(plaintext, key: key, nonce: nonce, associatedData: associatedData)
