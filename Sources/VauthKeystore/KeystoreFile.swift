@@ -79,19 +79,9 @@ public final class KeystoreFile {
         } else {
             guard let creation else { throw KeystoreError.notFound(path: path) }
             guard access == .readWrite else { throw KeystoreError.notFound(path: path) }
-            do {
-                header = KeystoreFormat.Header(kdf: unlock.usesKeyFile ? .rawKey : .scrypt,
-                                               scrypt: unlock.usesKeyFile ? .init(log2N: 0, r: 0, p: 0) : creation.scrypt,
-                                               salt: try SecureRandom.bytes(32), keystoreId: try SecureRandom.bytes(16))
-                let dek = try SecretBytes(randomCount: 32)
-                let kek = try KeystoreKeys.keyEncryptionKey(header: header, unlock: unlock, path: path)
-                dekWrap = try KeystoreKeys.wrap(dek: dek, kek: kek, header: header)
-                keys = try KeystoreKeys(dek: dek, keystoreId: header.keystoreId)
-            } catch let error as KeystoreError {
-                throw error
-            } catch {
-                throw KeystoreError.crypto("\(error)")
-            }
+            let keystoreId: [UInt8]
+            do { keystoreId = try SecureRandom.bytes(16) } catch { throw KeystoreError.crypto("\(error)") }
+            (header, keys, dekWrap) = try KeystoreKeys.fresh(unlock: unlock, scrypt: creation.scrypt, keystoreId: keystoreId, path: path)
             file = nil
             layout = KeystoreFormat.Layout(fileLength: 0, identityOffset: 0, identityLength: 0, indexOffset: 0, indexLength: 0,
                                            recordCount: 0, generation: 0)
@@ -221,22 +211,7 @@ public final class KeystoreFile {
     public func changeUnlock(to unlock: KeystoreUnlock, scrypt: KeyDerivation.ScryptParameters = .interactive) throws(KeystoreError) {
         try requireWritable()
         let records = try allRecords().map(applyingCounters)
-        let newHeader: KeystoreFormat.Header
-        let newKeys: KeystoreKeys
-        let newWrap: [UInt8]
-        do {
-            newHeader = KeystoreFormat.Header(kdf: unlock.usesKeyFile ? .rawKey : .scrypt,
-                                              scrypt: unlock.usesKeyFile ? .init(log2N: 0, r: 0, p: 0) : scrypt,
-                                              salt: try SecureRandom.bytes(32), keystoreId: header.keystoreId)
-            let dek = try SecretBytes(randomCount: 32)
-            let kek = try KeystoreKeys.keyEncryptionKey(header: newHeader, unlock: unlock, path: path)
-            newWrap = try KeystoreKeys.wrap(dek: dek, kek: kek, header: newHeader)
-            newKeys = try KeystoreKeys(dek: dek, keystoreId: newHeader.keystoreId)
-        } catch let error as KeystoreError {
-            throw error
-        } catch {
-            throw KeystoreError.crypto("\(error)")
-        }
+        let (newHeader, newKeys, newWrap) = try KeystoreKeys.fresh(unlock: unlock, scrypt: scrypt, keystoreId: header.keystoreId, path: path)
         try write(header: newHeader, keys: newKeys, dekWrap: newWrap, identity: identityPlaintext,
                   sources: records.map { .new($0) })
     }

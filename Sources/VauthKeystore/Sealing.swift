@@ -20,6 +20,24 @@ struct KeystoreKeys {
         }
     }
 
+    /// A new header (fresh salt, the KDF the unlock method implies), a new random data key wrapped
+    /// under it, and the keys derived from it: what a new keystore and `passwd` both start from.
+    static func fresh(unlock: KeystoreUnlock, scrypt: KeyDerivation.ScryptParameters, keystoreId: [UInt8],
+                      path: String) throws(KeystoreError) -> (header: KeystoreFormat.Header, keys: KeystoreKeys, dekWrap: [UInt8]) {
+        do {
+            let header = KeystoreFormat.Header(kdf: unlock.usesKeyFile ? .rawKey : .scrypt,
+                                               scrypt: unlock.usesKeyFile ? .init(log2N: 0, r: 0, p: 0) : scrypt,
+                                               salt: try SecureRandom.bytes(32), keystoreId: keystoreId)
+            let dek = try SecretBytes(randomCount: 32)
+            let kek = try keyEncryptionKey(header: header, unlock: unlock, path: path)
+            return (header, try KeystoreKeys(dek: dek, keystoreId: keystoreId), try wrap(dek: dek, kek: kek, header: header))
+        } catch let error as KeystoreError {
+            throw error
+        } catch {
+            throw KeystoreError.crypto("\(error)")
+        }
+    }
+
     /// The KEK for a header and unlock method. The KDF must match how the keystore was made.
     static func keyEncryptionKey(header: KeystoreFormat.Header, unlock: KeystoreUnlock, path: String) throws(KeystoreError) -> SecretBytes {
         switch (header.kdf, unlock) {

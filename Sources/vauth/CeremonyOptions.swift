@@ -27,19 +27,26 @@ struct ClientOptions: ParsableArguments {
 }
 
 /// The authenticator and client of one ceremony over an open keystore. Changes are staged and
-/// reach the keystore only through ``commit()``, after the ceremony succeeded: a command that
-/// fails leaves the keystore files byte for byte as they were.
+/// reach the keystore only through ``commit()``, after the ceremony (and any server) succeeded: a
+/// command that fails leaves the keystore files byte for byte as they were.
 struct Ceremony {
     let client: WebAuthnClient
     let staged: StagedCredentialStore
 
-    init(file: KeystoreFile, authenticator options: AuthenticatorOptions, client clientOptions: ClientOptions) throws {
+    init(file: KeystoreFile, policy: AuthenticatorPolicy, configuration: ClientConfiguration = .init(),
+         counter: SignCounterMode? = nil, backedUp: Bool = false) throws {
         staged = StagedCredentialStore(base: EncryptedCredentialStore(file: file))
-        let authenticator = Authenticator(identity: try file.identity(), policy: try options.apply(to: file.policy), store: staged)
+        let authenticator = Authenticator(identity: try file.identity(), policy: policy, store: staged)
         // On get, --counter and --backed-up speak about this assertion, whatever the credential was made with.
-        authenticator.counterOverride = options.counter
-        if options.backedUp { authenticator.backedUpOverride = true }
-        client = WebAuthnClient(authenticator: authenticator, configuration: try clientOptions.configuration())
+        authenticator.counterOverride = counter
+        if backedUp { authenticator.backedUpOverride = true }
+        client = WebAuthnClient(authenticator: authenticator, configuration: configuration)
+    }
+
+    /// The ceremony a command's flags describe.
+    init(file: KeystoreFile, authenticator options: AuthenticatorOptions, configuration: ClientConfiguration = .init()) throws {
+        try self.init(file: file, policy: try options.apply(to: file.policy), configuration: configuration,
+                      counter: options.counter, backedUp: options.backedUp)
     }
 
     func commit() throws { try staged.commit() }

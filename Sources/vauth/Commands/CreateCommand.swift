@@ -16,7 +16,7 @@ struct CreateCommand: AsyncParsableCommand {
         let options = try PublicKeyCredentialCreationOptions(json: try InputFile.read(client.options, what: "options"))
         let origin = try client.parsedOrigin()
         let file = try global.open(.readWrite, create: true)
-        let ceremony = try Ceremony(file: file, authenticator: authenticator, client: client)
+        let ceremony = try Ceremony(file: file, authenticator: authenticator, configuration: try client.configuration())
         let response = try ceremony.client.create(options, origin: origin)
         try ceremony.commit()
         Terminal.printJSON(response.json, compact: global.compact)

@@ -46,10 +46,9 @@ struct DemoCommand: AsyncParsableCommand {
         let registerToken = try await backend.registerToken(userId: "demo-user", username: "ada@demo.vauth.example",
                                                             displayName: "Ada", attestation: "direct", aliases: ["ada"])
         say("backend       issued a registration token for user demo-user")
-        var staged = StagedCredentialStore(base: EncryptedCredentialStore(file: file))
-        let registration = try await client.register(
-            token: registerToken, origin: origin, rpId: rpId, nickname: "vauth demo",
-            client: WebAuthnClient(authenticator: Authenticator(identity: identity, policy: file.policy, store: staged)), staged: staged)
+        let registering = try Ceremony(file: file, policy: file.policy)
+        let registration = try await client.register(token: registerToken, origin: origin, rpId: rpId, nickname: "vauth demo",
+                                                     client: registering.client, staged: registering.staged)
         let registered = try await backend.verify(token: registration.verifyToken)
         say("vauth         registered passkey \(registration.credentialId) (ES256, discoverable, packed attestation)")
         say("backend       /signin/verify → success \(registered["success"]?.boolValue == true), type \(registered["type"]?.stringValue ?? "?")")
@@ -57,10 +56,8 @@ struct DemoCommand: AsyncParsableCommand {
         // 4. Sign in by alias, then with the discoverable credential and no hint at all.
         var signIns: [JSONValue] = []
         for target in [PasswordlessClient.SignInTarget.alias("ada"), .discoverable] {
-            staged = StagedCredentialStore(base: EncryptedCredentialStore(file: file))
-            let token = try await client.signIn(target, origin: origin, rpId: rpId,
-                                                client: WebAuthnClient(authenticator: Authenticator(identity: identity, policy: file.policy, store: staged)),
-                                                staged: staged)
+            let signingIn = try Ceremony(file: file, policy: file.policy)
+            let token = try await client.signIn(target, origin: origin, rpId: rpId, client: signingIn.client, staged: signingIn.staged)
             let verified = try await backend.verify(token: token)
             let how = { if case .alias = target { return "by alias \"ada\"" } else { return "with a discoverable credential" } }()
             say("vauth         signed in \(how); backend → success \(verified["success"]?.boolValue == true), userId \(verified["userId"]?.stringValue ?? "?")")

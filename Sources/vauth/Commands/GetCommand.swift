@@ -24,7 +24,7 @@ struct GetCommand: AsyncParsableCommand {
             throw CLIError.refused("NotAllowedError: no credential for this RP: there is no keystore at \(global.path) yet")
         }
         let file = try global.open(.readWrite)
-        let ceremony = try Ceremony(file: file, authenticator: authenticator, client: client)
+        let ceremony = try Ceremony(file: file, authenticator: authenticator, configuration: try client.configuration())
         let response = try ceremony.client.get(options, origin: origin, preferredCredentialId: preferred)
         try ceremony.commit()
         Terminal.printJSON(response.json, compact: global.compact)

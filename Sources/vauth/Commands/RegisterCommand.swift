@@ -36,11 +36,9 @@ struct RegisterCommand: AsyncParsableCommand {
             throw CLIError.badInput("--nickname is \(nickname.count) characters; Passwordless.dev allows at most 64")
         }
         let file = try global.open(.readWrite, create: true)
-        let staged = StagedCredentialStore(base: EncryptedCredentialStore(file: file))
-        let auth = Authenticator(identity: try file.identity(), policy: try authenticator.apply(to: file.policy), store: staged)
-        let client = WebAuthnClient(authenticator: auth, configuration: ClientConfiguration(attachment: attachment))
+        let ceremony = try Ceremony(file: file, authenticator: authenticator, configuration: ClientConfiguration(attachment: attachment))
         let registration = try await PasswordlessClient(configuration: configuration, clientVersion: Vauth.version)
-            .register(token: token, origin: origin, rpId: rpId, nickname: nickname, client: client, staged: staged)
+            .register(token: token, origin: origin, rpId: rpId, nickname: nickname, client: ceremony.client, staged: ceremony.staged)
         Terminal.printJSON(.object([("token", .string(registration.verifyToken)), ("credentialId", .string(registration.credentialId))]),
                            compact: global.compact)
     }

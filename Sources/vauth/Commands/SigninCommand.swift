@@ -37,12 +37,9 @@ struct SigninCommand: AsyncParsableCommand {
             throw CLIError.refused("NotAllowedError: no credential for \(rpId): there is no keystore at \(global.path) yet")
         }
         let file = try global.open(.readWrite)
-        let staged = StagedCredentialStore(base: EncryptedCredentialStore(file: file))
-        let auth = Authenticator(identity: try file.identity(), policy: try authenticator.apply(to: file.policy), store: staged)
-        auth.counterOverride = authenticator.counter
-        let client = WebAuthnClient(authenticator: auth)
+        let ceremony = try Ceremony(file: file, authenticator: authenticator)
         let token = try await PasswordlessClient(configuration: configuration, clientVersion: Vauth.version)
-            .signIn(target, origin: origin, rpId: rpId, client: client, staged: staged)
+            .signIn(target, origin: origin, rpId: rpId, client: ceremony.client, staged: ceremony.staged)
         Terminal.printJSON(.object([("token", .string(token))]), compact: global.compact)
     }
 }
