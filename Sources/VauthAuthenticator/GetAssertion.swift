@@ -122,43 +122,41 @@ extension Authenticator {
         try rejectPinUvAuthParam(request.pinUvAuthParam, protocol: request.pinUvAuthProtocol)
         let userVerified = try performUserVerification(requested: request.userVerification)
 
-        // Step 7: locate applicable credentials, then drop those credProtect hides (CTAP 2.2 §12.1).
-        var candidates: [CredentialRecord] = []
-        do {
-            if !request.allowList.isEmpty {
-                for descriptor in request.allowList where descriptor.type == "public-key" {
-                    if let record = try store.credential(id: descriptor.id, rpId: request.rpId) { candidates.append(record) }
+        // Step 7: locate applicable credentials, dropping those credProtect hides (CTAP 2.2 §12.1).
+        if !request.allowList.isEmpty {
+            // The first allow-listed credential this authenticator holds and may use; the rest are
+            // not read at all.
+            for descriptor in request.allowList where descriptor.type == "public-key" {
+                let record: CredentialRecord?
+                do { record = try store.credential(id: descriptor.id, rpId: request.rpId) } catch { throw .store(error, "look up credentials") }
+                if let record, isUsable(record.protection, userVerified: userVerified, allowListed: true) {
+                    return try assert(with: record, request: request, userVerified: userVerified, numberOfCredentials: nil)
                 }
-            } else {
-                var summaries = try store.discoverableCredentials(rpId: request.rpId)
-                    .filter { isUsable($0.protection, userVerified: userVerified, allowListed: false) }
-                if let preferred = request.preferredCredentialId {
-                    summaries = summaries.filter { $0.id == preferred }
-                    guard !summaries.isEmpty else {
-                        throw CTAPError(.noCredentials, "no usable discoverable credential with the chosen id for \(request.rpId)")
-                    }
-                }
-                // Decrypt only the first now; getNextAssertion reads the others when asked.
-                guard let first = summaries.first, let record = try store.credential(id: first.id, rpId: request.rpId) else {
-                    throw CTAPError(.noCredentials, "no discoverable credential for \(request.rpId)")
-                }
-                let count = summaries.count
-                if count > 1 {
-                    pendingAssertions = PendingAssertions(request: request, remaining: summaries.dropFirst().map(\.id),
-                                                          userVerified: userVerified, startedAt: now())
-                }
-                return try assert(with: record, request: request, userVerified: userVerified, numberOfCredentials: count > 1 ? count : nil)
             }
-        } catch let error as CTAPError {
-            throw error
-        } catch {
-            throw .store(error, "look up credentials")
-        }
-        let allowListed = !request.allowList.isEmpty
-        guard let record = candidates.first(where: { isUsable($0.protection, userVerified: userVerified, allowListed: allowListed) }) else {
             throw CTAPError(.noCredentials, "no credential for \(request.rpId) matches")
         }
-        return try assert(with: record, request: request, userVerified: userVerified, numberOfCredentials: nil)
+
+        var summaries: [CredentialSummary]
+        do { summaries = try store.discoverableCredentials(rpId: request.rpId) } catch { throw .store(error, "look up credentials") }
+        summaries = summaries.filter { isUsable($0.protection, userVerified: userVerified, allowListed: false) }
+        if let preferred = request.preferredCredentialId {
+            summaries = summaries.filter { $0.id == preferred }
+            guard !summaries.isEmpty else {
+                throw CTAPError(.noCredentials, "no usable discoverable credential with the chosen id for \(request.rpId)")
+            }
+        }
+        // Decrypt only the first now; getNextAssertion reads the others when asked.
+        let record: CredentialRecord?
+        do { record = try summaries.first.flatMap { try store.credential(id: $0.id, rpId: request.rpId) } } catch {
+            throw .store(error, "read a credential")
+        }
+        guard let record else { throw CTAPError(.noCredentials, "no discoverable credential for \(request.rpId)") }
+        let count = summaries.count
+        if count > 1 {
+            pendingAssertions = PendingAssertions(request: request, remaining: summaries.dropFirst().map(\.id),
+                                                  userVerified: userVerified, startedAt: now())
+        }
+        return try assert(with: record, request: request, userVerified: userVerified, numberOfCredentials: count > 1 ? count : nil)
     }
 
     /// authenticatorGetNextAssertion (CTAP 2.2 §6.3): the next credential of the last
