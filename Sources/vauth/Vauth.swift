@@ -22,7 +22,7 @@ struct Vauth: AsyncParsableCommand {
     /// exit status (1 refused or failed, 2 bad input or usage); help and version exit 0.
     static func main() async {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(CredentialIdArgument.normalize(Array(CommandLine.arguments.dropFirst())))
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

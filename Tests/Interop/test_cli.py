@@ -997,3 +997,20 @@ def test_info_and_policy_work_without_a_keystore(vauth):
     assert info["aaguid"] == "7a56c1a3-5f2e-4d0b-9b61-2f1c0e8d3a47" and info["keystore"]["exists"] is False
     assert vauth.run("policy").ok().json["attestation"] == "packed"
     assert vauth.keystore_bytes() is None
+
+
+def test_triple_dash_credential_ids_reach_the_commands(vauth):
+    """One id in 262,144 begins with "---", a token ArgumentParser rejects as a malformed option."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    raw_id = b"\xfb\xef\xbe" + secrets.token_bytes(13)
+    cid = b64url(raw_id)
+    assert cid.startswith("----")
+    vauth.run("import", input=json.dumps({
+        "credentialId": base64.b64encode(raw_id).decode(), "isResidentCredential": True, "rpId": RP,
+        "privateKey": base64.b64encode(der).decode(), "userHandle": base64.b64encode(b"dash").decode()})).ok()
+    assert vauth.run("export", cid, "--format", "cdp").ok().json["credentials"][0]["rpId"] == RP
+    assert vauth.run("export", "--", cid).code == 0
+    assert vauth.get(request_options(), ORIGIN, "--credential", cid).ok().json["id"] == cid
+    vauth.run("delete", cid).ok()
+    assert vauth.run("list").ok().json == []

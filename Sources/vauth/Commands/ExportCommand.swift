@@ -21,6 +21,7 @@ struct ExportCommand: AsyncParsableCommand {
 
     func run() async throws {
         let file = try global.open(.read)
+        let credentialIds = CredentialIdArgument.ids(self.credentialIds)
         guard credentialIds.count <= 1 else { throw CLIError.badInput("vauth export takes at most one credential id") }
         var records = try file.allRecords()
         if let credentialId = credentialIds.first {
