@@ -29,6 +29,12 @@ public enum KeystoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case locked(path: String)
     /// A credential id that is already present (import).
     case duplicateCredential(id: String)
+    /// The keystore path (or a companion file) is not a regular file: a directory, a named pipe,
+    /// a device, a symbolic link to nothing.
+    case notRegularFile(path: String, kind: String)
+    /// Another process replaced the keystore while this one held what it thought was the lock
+    /// (the lock file was deleted): the change is refused rather than overwriting theirs.
+    case changedConcurrently(path: String)
     /// A file system call failed.
     case io(path: String, operation: String, errno: Int32)
     /// OpenSSL failed where it should not (allocation, RNG).
@@ -53,6 +59,9 @@ public enum KeystoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidPassphrase(let reason): return "passphrase: \(reason)"
         case .locked(let path): return "keystore \(path) is locked by another process"
         case .duplicateCredential(let id): return "credential \(id) is already in the keystore"
+        case .notRegularFile(let path, let kind): return "\(path) is \(kind), not a regular file"
+        case .changedConcurrently(let path):
+            return "keystore \(path) was changed by another process while this one ran (its lock file was removed); nothing was written, try again"
         case .io(let path, let operation, let code): return "\(operation) \(path): \(String(cString: strerror(code)))"
         case .crypto(let what): return "crypto failure: \(what)"
         }

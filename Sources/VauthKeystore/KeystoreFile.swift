@@ -25,9 +25,13 @@ public final class KeystoreFile {
         }
     }
 
+    /// The path the keystore was opened by (what messages name).
     public let path: String
+    /// The file behind `path`: the same, or a symbolic link's target. The lock, the counter
+    /// journal and temporaries live beside it.
+    public let filePath: String
     public let access: Access
-    private let lock: FileLock
+    private var lock: FileLock
     private var closed = false
 
     private var header: KeystoreFormat.Header
@@ -37,7 +41,8 @@ public final class KeystoreFile {
     private var file: MappedFile?
     private var dekWrap: [UInt8]
     private var index: KeystoreIndex
-    private var counters: [[UInt8]: UInt32]
+    private var journal: CounterJournal.State
+    private var counters: [[UInt8]: UInt32] { journal.counters }
     private var identityPlaintext: SecretBytes
     private var cachedIdentity: AuthenticatorIdentity?
     private var createdAt: Int64
@@ -47,20 +52,35 @@ public final class KeystoreFile {
     /// Whether the keystore exists on disk (a new one is written by its first change).
     public var existsOnDisk: Bool { file != nil }
 
+    /// What the last change could not finish after it was committed (the directory fsync after
+    /// the rename): the change happened, so these are warnings for the caller to show, not errors.
+    public private(set) var warnings: [String] = [] {
+        didSet { if let handler = Self.warningHandler, let last = warnings.last, warnings.count > oldValue.count { handler(last) } }
+    }
+
+    /// Called with each warning as it happens (the CLI prints them); nil by default.
+    nonisolated(unsafe) public static var warningHandler: ((String) -> Void)?
+
     // MARK: - Opening
 
     /// Opens the keystore at `path`. With `creating` set and no file there, returns a new, empty
     /// keystore that is written on its first change; a command that fails before then leaves
-    /// nothing behind but the lock file.
+    /// nothing behind but the lock file. With `requireNew` as well, an existing keystore is
+    /// refused, checked under the lock (`vauth init`: two at once must not both succeed).
+    ///
+    /// A symbolic link is followed; anything but a regular file is refused before the lock file is
+    /// made (FORMAT.md, "Files").
     public init(path: String, unlock: KeystoreUnlock, access: Access, creating creation: Creation? = nil,
-                lockTimeout: Double = 30) throws(KeystoreError) {
+                requireNew: Bool = false, lockTimeout: Double = 30) throws(KeystoreError) {
         self.path = path
         self.access = access
-        if creation != nil { try AtomicFile.makeDirectory(AtomicFile.parentDirectory(of: path)) }
-        else if !AtomicFile.exists(path) { throw KeystoreError.notFound(path: path) }
-        lock = try FileLock(path: path + ".lock", mode: access == .read ? .shared : .exclusive, timeout: lockTimeout, keystorePath: path)
+        filePath = try AtomicFile.resolveKeystorePath(path)
+        if creation != nil { try AtomicFile.makeDirectory(AtomicFile.parentDirectory(of: filePath)) }
+        else if !AtomicFile.exists(filePath) { throw KeystoreError.notFound(path: path) }
+        lock = try FileLock(path: filePath + ".lock", mode: access == .read ? .shared : .exclusive, timeout: lockTimeout, keystorePath: path)
 
-        if let file = try MappedFile(path: path) {
+        if let file = try MappedFile(path: filePath) {
+            if requireNew { throw KeystoreError.alreadyExists(path: path) }
             let preamble = try KeystoreFormat.readPreamble(file, path: path)
             let kek = try KeystoreKeys.keyEncryptionKey(header: preamble.header, unlock: unlock, path: path)
             let dek = try KeystoreKeys.unwrap(preamble.dekWrap, kek: kek, header: preamble.header, unlock: unlock, path: path)
@@ -75,7 +95,8 @@ public final class KeystoreFile {
                                                       key: keys.sectionKey, aad: Self.indexAAD(header, layout), section: "index", path: path)
             index = try KeystoreIndex(plaintext: indexPlaintext, expectedCount: Int(layout.recordCount), path: path)
             (policy, createdAt) = try IdentityCoding.decodePolicy(identityPlaintext, path: path)
-            counters = try CounterJournal.read(keystorePath: path, keystoreId: header.keystoreId, key: keys.counterKey)
+            journal = try CounterJournal.read(keystorePath: path, journalPath: CounterJournal.path(for: filePath),
+                                              keystoreId: header.keystoreId, generation: layout.generation, key: keys.counterKey)
         } else {
             guard let creation else { throw KeystoreError.notFound(path: path) }
             guard access == .readWrite else { throw KeystoreError.notFound(path: path) }
@@ -90,7 +111,7 @@ public final class KeystoreFile {
             cachedIdentity = creation.identity
             identityPlaintext = try IdentityCoding.encode(identity: creation.identity, policy: creation.policy, createdAt: createdAt)
             index = try KeystoreIndex(plaintext: SecretBytes(KeystoreIndex.encode([])), expectedCount: 0, path: path)
-            counters = [:]
+            journal = CounterJournal.State()
         }
     }
 
@@ -172,21 +193,28 @@ public final class KeystoreFile {
         return keys.count
     }
 
-    /// Records a signature counter through the counter journal (no rewrite of the keystore).
+    /// Records a signature counter through the counter journal (no rewrite of the keystore): one
+    /// slot overwritten in place and one fdatasync. When the journal is full, the keystore is
+    /// rewritten instead, which folds every counter in.
     public func updateSignCount(id: [UInt8], to count: UInt32) throws(KeystoreError) {
         try requireWritable()
         let key = IndexEntry.credKey(id)
         guard index.find(credKey: key) != nil else { return }
         var next = counters
         next[key] = count
-        if file == nil {
-            // Not on disk yet: nothing to journal against, so write the keystore itself.
-            counters = next
-            try rewrite(adding: [], removing: [])
+        if file == nil || next.count > CounterJournal.capacity {
+            // Not on disk yet (nothing to journal against), or more counters than a slot holds.
+            let previous = journal
+            journal.counters = next
+            do { try rewrite(adding: [], removing: []) } catch {
+                journal = previous
+                throw error
+            }
             return
         }
-        try CounterJournal.write(next, keystorePath: path, keystoreId: header.keystoreId, generation: layout.generation, key: keys.counterKey)
-        counters = next
+        try ensureStillCurrent()
+        try CounterJournal.write(next, state: &journal, journalPath: CounterJournal.path(for: filePath), keystoreId: header.keystoreId,
+                                 generation: layout.generation, key: keys.counterKey)
     }
 
     /// Changes the default policy.
@@ -308,20 +336,36 @@ public final class KeystoreFile {
         let bytes = preamble.bytes + body + indexBox
         precondition(UInt64(bytes.count) == newLayout.fileLength)
 
-        try AtomicFile.replace(path, with: bytes)
-        // The keystore now holds every counter; the journal is redundant (and keyed by the old data
-        // key after a passphrase change), so it goes. Should this fail, max() keeps counters right.
-        try AtomicFile.remove(CounterJournal.path(for: path))
+        // Temporaries a killed writer left (some may hold keys under a superseded passphrase).
+        // Under the exclusive lock no other writer is between creating and renaming one.
+        AtomicFile.removeStaleTemporaries(of: [filePath, CounterJournal.path(for: filePath)])
+        // The new file holds every counter and a higher generation, which makes every journal slot
+        // stale at the instant of the rename: no step after it is needed for a correct keystore
+        // (FORMAT.md, "Writes and crashes").
+        let aftermath = try AtomicFile.replace(filePath, with: bytes, beforeRename: { () throws(KeystoreError) in try ensureStillCurrent() })
+        warnings += aftermath.warnings
 
-        guard let mapped = try MappedFile(path: path) else { throw KeystoreError.notFound(path: path) }
-        file = mapped
+        file = MappedFile(bytes: bytes, writtenTo: filePath)
         header = newHeader
         keys = newKeys
         dekWrap = newWrap
         layout = newLayout
         identityPlaintext = newIdentity
-        index = try KeystoreIndex(plaintext: SecretBytes(indexPlain), expectedCount: entries.count, path: path)
-        counters = [:]
+        // Decoding what we just encoded cannot fail; a failure here would be a bug, not a lost write.
+        index = (try? KeystoreIndex(plaintext: SecretBytes(indexPlain), expectedCount: entries.count, path: path)) ?? index
+        journal = CounterJournal.State(preallocated: journal.preallocated)
+    }
+
+    /// Before a commit: the lock still guards the path (someone may have deleted the lock file
+    /// while we held it, letting another process lock a new one), and the keystore is still the
+    /// file we read. If the lock file changed, the new one is locked before checking; if the
+    /// keystore changed meanwhile, the change is refused rather than overwriting the other's.
+    private func ensureStillCurrent() throws(KeystoreError) {
+        if !lock.isCurrent {
+            lock = try FileLock(path: filePath + ".lock", mode: .exclusive, timeout: 30, keystorePath: path)
+        }
+        let unchanged = file.map { $0.isCurrent(at: filePath) } ?? !AtomicFile.exists(filePath)
+        guard unchanged else { throw KeystoreError.changedConcurrently(path: path) }
     }
 
     private static func openSection(_ file: MappedFile, offset: UInt64, length: Int, key: SecretBytes, aad: [UInt8],

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import VauthCrypto
 
 /// The keys of an open keystore and sealing with them.
@@ -128,15 +133,23 @@ public enum KeystoreUnlock: Sendable {
 
     /// Reads a key file: exactly 32 raw bytes, or 64 hexadecimal digits (a trailing newline allowed).
     public static func keyFile(path: String) throws(KeystoreError) -> KeystoreUnlock {
-        guard let file = try MappedFile(path: path) else { throw KeystoreError.invalidKeyFile(path: path, reason: "no such file") }
-        var bytes = file[0..<file.count]
+        var bytes: [UInt8]
+        do { bytes = try WholeFile.read(path, limit: 4096) } catch {
+            switch error {
+            case .io(_, _, ENOENT): throw KeystoreError.invalidKeyFile(path: path, reason: "no such file")
+            case .io(_, let operation, let code): throw KeystoreError.invalidKeyFile(path: path, reason: "cannot \(operation): \(String(cString: strerror(code)))")
+            case .notRegularFile(_, let kind): throw KeystoreError.invalidKeyFile(path: path, reason: "is \(kind), not a file")
+            default: throw error
+            }
+        }
+        let found = bytes.count
         defer { for i in bytes.indices { bytes[i] = 0 } }
         if bytes.count == 32 { return .keyFile(SecretBytes(bytes)) }
         while let last = bytes.last, last == UInt8(ascii: "\n") || last == UInt8(ascii: "\r") { bytes.removeLast() }
         if bytes.count == 64, let key = Hex.decode(String(decoding: bytes, as: UTF8.self)) {
             return .keyFile(SecretBytes(key))
         }
-        throw KeystoreError.invalidKeyFile(path: path, reason: "must hold exactly 32 raw bytes or 64 hex digits (found \(file.count) bytes)")
+        throw KeystoreError.invalidKeyFile(path: path, reason: "must hold exactly 32 raw bytes or 64 hex digits (found \(found) bytes)")
     }
 
     var usesKeyFile: Bool {

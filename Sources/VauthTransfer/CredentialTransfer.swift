@@ -92,15 +92,44 @@ public enum CredentialTransfer {
         if document["format"]?.stringValue == formatName {
             guard document["version"]?.numberValue == 1 else { throw Error("unsupported vauth export version") }
             guard let items = document["credentials"]?.arrayValue else { throw Error("missing member credentials") }
-            return try items.enumerated().map { try vauthRecord($0.element, path: "credentials[\($0.offset)]") }
+            return try unique(items.enumerated().map { try vauthRecord($0.element, path: "credentials[\($0.offset)]") })
         }
         if let items = document["credentials"]?.arrayValue {
-            return try items.enumerated().map { try cdpRecord($0.element, path: "credentials[\($0.offset)]", now: now) }
+            return try unique(items.enumerated().map { try cdpRecord($0.element, path: "credentials[\($0.offset)]", now: now) })
         }
         if document["credentialId"] != nil, document["privateKey"] != nil {
             return [try cdpRecord(document, path: "credential", now: now)]
         }
         throw Error("not a vauth export, a CDP {\"credentials\": [...]} document or a CDP credential")
+    }
+
+    /// The same credential id twice in one file is a malformed file, not a keystore conflict.
+    static func unique(_ records: [CredentialRecord]) throws -> [CredentialRecord] {
+        var seen: [[UInt8]: Int] = [:]
+        for (offset, record) in records.enumerated() {
+            if let first = seen[record.id] {
+                throw Error("credentials[\(offset)].credentialId repeats credentials[\(first)]: \(Base64.urlEncode(record.id))")
+            }
+            seen[record.id] = offset
+        }
+        return records
+    }
+
+    /// An rpId as the options JSON would accept it for its own origin: a valid domain in canonical
+    /// form (lowercase ASCII, `xn--` labels), not an IP address and not a public suffix. A record
+    /// with any other rpId could never be used, or would be used for a whole suffix.
+    static func validRPID(_ rpId: String, path: String) throws -> String {
+        let problem = "\(path).rpId \"\(rpId)\" is not a valid RP ID"
+        let origin: Origin
+        do { origin = try Origin("https://" + rpId) } catch { throw Error("\(problem) (not a domain)") }
+        guard origin.effectiveDomain == rpId else { throw Error("\(problem) (expected lowercase ASCII, xn-- labels for IDNs)") }
+        do { _ = try RPIDValidator().rpId(rpId, for: origin) } catch { throw Error("\(problem): \(error.message)") }
+        if rpId != "localhost", !rpId.hasSuffix(".localhost") {
+            let list: PublicSuffixList
+            do { list = try PublicSuffixList.system() } catch { throw Error("\(path).rpId: cannot check it: \(error.message)") }
+            guard !list.isPublicSuffix(rpId) else { throw Error("\(problem) (it is a public suffix)") }
+        }
+        return rpId
     }
 
     static func vauthRecord(_ item: JSONValue, path: String) throws -> CredentialRecord {
@@ -119,18 +148,24 @@ public enum CredentialTransfer {
             hmac = HMACSecretKeys(withUV: SecretBytes(withUV), withoutUV: SecretBytes(withoutUV))
         }
         let discoverable = try fields.optionalBool("discoverable") ?? true
-        let level = Int(try fields.optionalNumber("credProtect") ?? 1)
-        guard let protection = CredentialProtection(rawValue: level) else { throw Error("\(path).credProtect must be 1, 2 or 3") }
+        // Compared as a number before any conversion: Int(1e300) would trap.
+        let level = try fields.optionalNumber("credProtect") ?? 1
+        guard [1.0, 2.0, 3.0].contains(level), let protection = CredentialProtection(rawValue: Int(level)) else {
+            throw Error("\(path).credProtect must be 1, 2 or 3")
+        }
         let mode = try fields.optionalString("signCounter").map { (name: String) throws -> SignCounterMode in
             guard let mode = SignCounterMode(rawValue: name) else { throw Error("\(path).signCounter must be increment or zero") }
             return mode
         } ?? .increment
         let createdAt: Int64 = try fields.optionalString("createdAt").map { (text: String) throws -> Int64 in
-            guard let ms = Timestamp.milliseconds(iso8601: text) else { throw Error("\(path).createdAt is not an ISO 8601 time") }
+            guard let ms = Timestamp.milliseconds(iso8601: text) else {
+                throw Error("\(path).createdAt is not a time from 1970 to 9999 as YYYY-MM-DDTHH:MM:SS[.sss](Z|±HH:MM): \"\(text)\"")
+            }
             return ms
         } ?? 0
         return CredentialRecord(
-            id: try fields.credentialId(), rp: RelyingPartyEntity(id: try fields.string("rpId"), name: try fields.optionalString("rpName")),
+            id: try fields.credentialId(), rp: RelyingPartyEntity(id: try validRPID(try fields.string("rpId"), path: path),
+                                                                 name: try fields.optionalString("rpName")),
             user: UserEntity(id: try fields.userHandle(required: discoverable) ?? [], name: try fields.optionalString("userName"),
                              displayName: try fields.optionalString("userDisplayName")),
             algorithm: key.algorithm, privateKey: privateKey, signCount: try fields.signCount(), signCounterMode: mode,
@@ -144,7 +179,7 @@ public enum CredentialTransfer {
         let privateKey = SecretBytes(try fields.bytes("privateKey"))
         let key = try parseKey(privateKey, path: path)
         let resident = try fields.optionalBool("isResidentCredential") ?? false
-        guard let rpId = try fields.optionalString("rpId") else {
+        guard let rpId = try fields.optionalString("rpId").map({ (id: String) throws -> String in try validRPID(id, path: path) }) else {
             throw Error("\(path).rpId is missing (vauth needs to know which RP a credential belongs to)")
         }
         let backupEligible = try fields.optionalBool("backupEligibility") ?? false
@@ -160,7 +195,9 @@ public enum CredentialTransfer {
 
     static func parseKey(_ privateKey: SecretBytes, path: String) throws -> SigningKey {
         do {
-            return try privateKey.withUnsafeBytes { (der) throws(CryptoError) in try SigningKey(pkcs8DER: der) }
+            let key = try privateKey.withUnsafeBytes { (der) throws(CryptoError) in try SigningKey(pkcs8DER: der) }
+            try key.checkPairwise()
+            return key
         } catch {
             throw Error("\(path).privateKey: \(error)")
         }
@@ -241,12 +278,59 @@ public enum Timestamp {
         return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
     }
 
+    /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)` strictly: years 1970 to 9999, real
+    /// calendar dates, offsets up to ±23:59. (Foundation's parser takes years like −292275055 and
+    /// offsets like +99:99, and a vauth export only ever holds this shape.)
     public static func milliseconds(iso8601 text: String) -> Int64? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return Int64((date.timeIntervalSince1970 * 1000).rounded()) }
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: text).map { Int64($0.timeIntervalSince1970 * 1000) }
+        let b = Array(text.utf8)
+        func digits(_ at: Int, _ count: Int) -> Int? {
+            guard at + count <= b.count else { return nil }
+            var value = 0
+            for i in at..<at + count {
+                guard b[i] >= 0x30, b[i] <= 0x39 else { return nil }
+                value = value * 10 + Int(b[i] - 0x30)
+            }
+            return value
+        }
+        func byte(_ at: Int, _ c: Character) -> Bool { at < b.count && b[at] == c.asciiValue! }
+        guard let year = digits(0, 4), byte(4, "-"), let month = digits(5, 2), byte(7, "-"), let day = digits(8, 2),
+              byte(10, "T") || byte(10, "t"), let hour = digits(11, 2), byte(13, ":"), let minute = digits(14, 2), byte(16, ":"),
+              let second = digits(17, 2) else { return nil }
+        guard (1970...9999).contains(year), (1...12).contains(month), hour <= 23, minute <= 59, second <= 59 else { return nil }
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let monthDays = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        guard (1...monthDays[month - 1]).contains(day) else { return nil }
+        var i = 19, millis = 0
+        if byte(i, ".") {
+            i += 1
+            var scale = 100, count = 0
+            while i < b.count, b[i] >= 0x30, b[i] <= 0x39 {
+                if count < 3 { millis += Int(b[i] - 0x30) * scale; scale /= 10 }
+                i += 1; count += 1
+            }
+            guard (1...9).contains(count) else { return nil }
+        }
+        var offsetMinutes = 0
+        if byte(i, "Z") || byte(i, "z") {
+            i += 1
+        } else if byte(i, "+") || byte(i, "-") {
+            let sign = byte(i, "-") ? -1 : 1
+            guard let oh = digits(i + 1, 2), byte(i + 3, ":"), let om = digits(i + 4, 2), oh <= 23, om <= 59 else { return nil }
+            offsetMinutes = sign * (oh * 60 + om)
+            i += 6
+        } else {
+            return nil
+        }
+        guard i == b.count else { return nil }
+        // Days from 1970-01-01 (Howard Hinnant's days_from_civil).
+        let y = month <= 2 ? year - 1 : year
+        let era = y / 400, yoe = y - era * 400
+        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        let days = era * 146_097 + doe - 719_468
+        let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetMinutes * 60)
+        guard seconds >= 0 else { return nil }
+        return seconds * 1000 + Int64(millis)
     }
 }
 

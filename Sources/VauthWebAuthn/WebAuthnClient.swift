@@ -22,9 +22,13 @@ public struct WebAuthnClient {
     }
 
     /// Client data for a ceremony from `origin` under this configuration (L3 §5.8.1).
+    /// A top-level origin equal to the caller's is not cross-origin: `crossOrigin` is false when
+    /// the caller is same-origin with its ancestors, and the one ancestor vauth models is the top.
     func clientData(_ type: CollectedClientData.CeremonyType, challenge: [UInt8], origin: Origin) -> CollectedClientData {
-        CollectedClientData(type: type, challenge: challenge, origin: origin.serialized, crossOrigin: configuration.crossOrigin,
-                            topOrigin: configuration.crossOrigin ? configuration.topOrigin?.serialized : nil)
+        let top = configuration.topOrigin?.serialized
+        let crossOrigin = configuration.crossOrigin && top != origin.serialized
+        return CollectedClientData(type: type, challenge: challenge, origin: origin.serialized, crossOrigin: crossOrigin,
+                                   topOrigin: crossOrigin ? top : nil)
     }
 
     /// The CTAP `uv` option for a `userVerification` requirement (L3 §5.1.3 and §5.1.4.1, "issuing

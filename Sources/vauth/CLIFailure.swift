@@ -71,7 +71,7 @@ struct CLIFailure {
 
     private static func status(of error: KeystoreError) -> CLIError.Status {
         switch error {
-        case .notFound, .locked, .duplicateCredential: return .refused
+        case .notFound, .locked, .duplicateCredential, .changedConcurrently: return .refused
         default: return .badInput
         }
     }

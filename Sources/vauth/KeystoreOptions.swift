@@ -43,10 +43,7 @@ struct KeystoreOptions: ParsableArguments {
     }
 
     static func passphrase(fromFile path: String) throws -> KeystoreUnlock {
-        guard let data = FileManager.default.contents(atPath: absolute(path)) else {
-            throw CLIError.badInput("cannot read passphrase file \(path)")
-        }
-        var bytes = [UInt8](data)
+        var bytes = try InputFile.bytes(path, what: "passphrase file", limit: 1 << 16)
         defer { for i in bytes.indices { bytes[i] = 0 } }
         return try KeystoreUnlock.passphrase(text: bytes)
     }

@@ -8,15 +8,39 @@ import Glibc
 
 /// stdout for documents, stderr for people, /dev/tty for secrets.
 enum Terminal {
-    /// One `vauth: error:` line. Newlines inside a message are folded so it stays one line.
+    /// One `vauth: error:` line. Newlines inside a message are folded so it stays one line, and
+    /// control characters (which may come from an RP's options: an `rp.id` holding ESC could
+    /// drive the user's terminal) are escaped.
     static func printError(_ message: String) {
-        let oneLine = message.split(whereSeparator: \.isNewline).joined(separator: " ")
-        writeStderr("vauth: error: \(oneLine)\n")
+        writeStderr("vauth: error: \(escaped(oneLine(message)))\n")
+    }
+
+    /// A warning: the command succeeded, but something the user should know did not.
+    static func warn(_ message: String) {
+        writeStderr("vauth: warning: \(escaped(oneLine(message)))\n")
     }
 
     /// A human message (progress, notes) on stderr.
     static func note(_ message: String) {
-        writeStderr("vauth: \(message)\n")
+        writeStderr("vauth: \(escaped(oneLine(message)))\n")
+    }
+
+    static func oneLine(_ message: String) -> String {
+        message.split(whereSeparator: \.isNewline).joined(separator: " ")
+    }
+
+    /// C0 and C1 control characters and DEL as `\u{…}`, everything else as it is.
+    static func escaped(_ text: String) -> String {
+        var out = ""
+        out.unicodeScalars.reserveCapacity(text.unicodeScalars.count)
+        for scalar in text.unicodeScalars {
+            if scalar.value < 0x20 || (0x7f...0x9f).contains(scalar.value) || scalar == "\u{2028}" || scalar == "\u{2029}" {
+                out += "\\u{" + String(scalar.value, radix: 16) + "}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 
     static func writeStderr(_ text: String) {
@@ -24,21 +48,47 @@ enum Terminal {
         _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
     }
 
-    static func writeStdout(_ text: String) {
+    /// The first failure writing to stdout, if any: `main` turns it into exit status 2 even when
+    /// the command itself went on (a backup cut short on a full disk must not look complete).
+    nonisolated(unsafe) static var stdoutFailure: Int32?
+
+    /// Writes all of `text` to stdout (unbuffered: nothing is left to flush at exit). Throws on a
+    /// write error (a full disk, a closed pipe: SIGPIPE is ignored so it arrives here as EPIPE).
+    static func writeStdoutChecked(_ text: String) throws {
         let bytes = Array(text.utf8)
         var offset = 0
+        var failure: Int32?
         bytes.withUnsafeBytes { buffer in
             while offset < buffer.count {
                 let n = write(1, buffer.baseAddress! + offset, buffer.count - offset)
-                if n <= 0 { if errno == EINTR { continue }; return }
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { failure = n < 0 ? errno : EIO; return }
                 offset += n
             }
         }
+        if let failure {
+            if stdoutFailure == nil { stdoutFailure = failure }
+            throw CLIError.badInput(stdoutMessage(failure))
+        }
+    }
+
+    static func stdoutMessage(_ code: Int32) -> String {
+        "cannot write to standard output: \(String(cString: strerror(code)))"
+    }
+
+    /// Writes to stdout; a failure is remembered and reported by `main` (exit 2).
+    static func writeStdout(_ text: String) {
+        try? writeStdoutChecked(text)
     }
 
     /// Prints one JSON document on stdout: pretty unless `compact`.
     static func printJSON(_ value: JSONValue, compact: Bool) {
         writeStdout(JSONSerializer.serialize(value, style: compact ? .compact : .pretty) + "\n")
+    }
+
+    /// The same, throwing when the document could not be written.
+    static func writeJSON(_ value: JSONValue, compact: Bool) throws {
+        try writeStdoutChecked(JSONSerializer.serialize(value, style: compact ? .compact : .pretty) + "\n")
     }
 
     /// Asks for a secret on the controlling terminal with echo off. `nil` when there is no

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VauthKeystore
 
 /// The `vauth` command line. Each subcommand lives in its own file and does wiring only: parse
 /// flags, open the keystore, call one library function, print its result. The contract is
@@ -21,6 +22,8 @@ struct Vauth: AsyncParsableCommand {
     /// Runs the command and turns every failure into one `vauth: error:` line and the contract's
     /// exit status (1 refused or failed, 2 bad input or usage); help and version exit 0.
     static func main() async {
+        CrashReporting.install()
+        KeystoreFile.warningHandler = { Terminal.warn($0) }
         do {
             var command = try parseAsRoot(CredentialIdArgument.normalize(Array(CommandLine.arguments.dropFirst())))
             if var asyncCommand = command as? AsyncParsableCommand {
@@ -28,11 +31,20 @@ struct Vauth: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+            // Output that did not reach stdout (a full disk, a closed pipe) is a failure even
+            // when the command went on: a backup cut short must not look complete.
+            if let code = Terminal.stdoutFailure {
+                Terminal.printError(Terminal.stdoutMessage(code))
+                Foundation.exit(CLIError.Status.badInput.rawValue)
+            }
         } catch {
             let code = exitCode(for: error)
             if code == .success {
                 // --help, --version: ArgumentParser's own text, on stdout.
-                print(fullMessage(for: error))
+                do { try Terminal.writeStdoutChecked(fullMessage(for: error) + "\n") } catch {
+                    Terminal.printError(Terminal.stdoutMessage(Terminal.stdoutFailure ?? EIO))
+                    Foundation.exit(CLIError.Status.badInput.rawValue)
+                }
                 Foundation.exit(0)
             }
             let failure = CLIFailure(error, parseMessage: message(for: error))

@@ -83,13 +83,43 @@ struct KeystoreDamageTests {
         let unlock = try makeKeystore(scratch)
         let file = try KeystoreFile(path: scratch.keystore, unlock: unlock, access: .readWrite)
         let id = try #require(try file.allRecords().first?.id)
+        try file.updateSignCount(id: id, to: 8)
         try file.updateSignCount(id: id, to: 9)
         file.close()
-        var journal = bytes(scratch.keystore + ".counters")
-        journal[journal.count - 20] ^= 1
+        let original = bytes(scratch.keystore + ".counters")
+        // One damaged slot is what a torn write leaves: the other slot's (previous) state is used.
+        for slot in 0..<2 {
+            var journal = original
+            journal[slot * CounterJournal.slotSize + 60] ^= 1
+            write(journal, to: scratch.keystore + ".counters")
+            let count = try KeystoreFile(path: scratch.keystore, unlock: unlock, access: .read).record(id: id, rpId: nil)?.signCount
+            #expect(count == (slot == 0 ? 9 : 8), "slot \(slot) damaged")
+        }
+        // Both damaged cannot come from one interrupted write: reported.
+        var journal = original
+        journal[60] ^= 1
+        journal[CounterJournal.slotSize + 60] ^= 1
         write(journal, to: scratch.keystore + ".counters")
         #expect(throws: KeystoreError.tampered(path: scratch.keystore, section: "counter journal")) {
             _ = try KeystoreFile(path: scratch.keystore, unlock: unlock, access: .read)
+        }
+    }
+
+    /// Issue 9 item 16: a journal of the wrong size says so, with the right numbers.
+    @Test func aJournalOfTheWrongSizeSaysItsSize() throws {
+        let scratch = Scratch()
+        defer { scratch.cleanup() }
+        let unlock = try makeKeystore(scratch)
+        let file = try KeystoreFile(path: scratch.keystore, unlock: unlock, access: .readWrite)
+        try file.updateSignCount(id: try #require(try file.allRecords().first?.id), to: 2)
+        file.close()
+        let journalPath = scratch.keystore + ".counters"
+        write(bytes(journalPath) + [0], to: journalPath)
+        do {
+            _ = try KeystoreFile(path: scratch.keystore, unlock: unlock, access: .read)
+            Issue.record("a journal one byte too long was accepted")
+        } catch {
+            #expect("\(error)".contains("is 8193 bytes; a journal is exactly 8192"), "\(error)")
         }
     }
 

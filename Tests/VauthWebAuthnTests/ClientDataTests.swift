@@ -36,4 +36,12 @@ struct ClientDataTests {
         #expect(text.hasPrefix(#"{"type":"webauthn.create","challenge":"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8","origin":"https://login.example.com","crossOrigin":true"#))
         #expect(text.hasSuffix(#","topOrigin":"https://top.example"}"#))
     }
+
+    /// Issue 9 item 15: a top-level origin equal to the caller's is not a cross-origin embedding.
+    @Test func aSameOriginTopOriginIsNotCrossOrigin() throws {
+        let client = makeClient(configuration: ClientConfiguration(crossOrigin: true, topOrigin: exampleOrigin))
+        let response = try client.create(creationOptions(), origin: exampleOrigin)
+        let text = String(decoding: response.clientDataJSON, as: UTF8.self)
+        #expect(text.hasSuffix(#","crossOrigin":false}"#), "\(text)")
+    }
 }

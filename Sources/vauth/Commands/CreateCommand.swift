@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import VauthCrypto
 import VauthWebAuthn
 
 /// `vauth create`: `navigator.credentials.create()` without a browser.
@@ -19,6 +21,15 @@ struct CreateCommand: AsyncParsableCommand {
         let ceremony = try Ceremony(file: file, authenticator: authenticator, configuration: try client.configuration())
         let response = try ceremony.client.create(options, origin: origin)
         try ceremony.commit()
-        Terminal.printJSON(response.json, compact: global.compact)
+        // A response that cannot be delivered leaves the RP without the credential, as a browser
+        // whose page went away: the credential is removed again (README, "When output fails").
+        do { try Terminal.writeJSON(response.json, compact: global.compact) } catch {
+            let failure = Terminal.stdoutMessage(Terminal.stdoutFailure ?? EIO)
+            Terminal.stdoutFailure = nil
+            do { try file.delete(ids: [response.rawId]) } catch {
+                throw CLIError.badInput("\(failure); the credential \(Base64.urlEncode(response.rawId)) is stored but its response was lost (\(error))")
+            }
+            throw CLIError.badInput("\(failure); the credential was not kept")
+        }
     }
 }

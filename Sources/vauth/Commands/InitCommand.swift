@@ -25,8 +25,9 @@ struct InitCommand: AsyncParsableCommand {
         let policy = try authenticator.apply(to: AuthenticatorPolicy())
         let identity = try AuthenticatorIdentity.generate(aaguid: aaguidValue, now: Authenticator.systemClock() / 1000)
         let unlock = try global.unlock(newKeystore: true)
+        // requireNew: checked again under the lock, so two `init`s at once cannot both succeed.
         let file = try KeystoreFile(path: path, unlock: unlock, access: .readWrite,
-                                    creating: .init(identity: identity, policy: policy, scrypt: global.scrypt))
+                                    creating: .init(identity: identity, policy: policy, scrypt: global.scrypt), requireNew: true)
         // Written now, not on first credential: `init` is the explicit creation.
         try file.setPolicy(policy)
         Terminal.printJSON(.object([
