@@ -35,7 +35,11 @@ enum AtomicFile {
         if failure == nil {
             do { try beforeRename() } catch { failure = error }
         }
-        if failure == nil, rename(temporary, path) != 0 { failure = .io(path: path, operation: "rename", errno: errno) }
+        if failure == nil, rename(temporary, path) != 0 {
+            // Our temporary vanished: only another writer cleaning up could do that, one that took
+            // the lock after someone deleted the lock file under us.
+            failure = errno == ENOENT ? .changedConcurrently(path: path) : .io(path: path, operation: "rename", errno: errno)
+        }
         if let failure {
             unlink(temporary)
             throw failure

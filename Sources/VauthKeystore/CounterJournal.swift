@@ -51,6 +51,9 @@ enum CounterJournal {
         var currentSlot: Int?
         /// Whether the file exists in this format (else the next write creates it).
         var preallocated = false
+        /// A slot of the current generation that failed authentication (an interrupted write, or
+        /// damage): ignored, but `vauth check` says so.
+        var damagedSlot = false
     }
 
     /// Reads the journal for a keystore at `generation`. Stale slots (an older generation) are
@@ -108,6 +111,7 @@ enum CounterJournal {
         // One damaged slot is the write a crash interrupted (it was never acknowledged); a torn
         // write cannot damage both.
         if damaged == 2 { throw KeystoreError.tampered(path: keystorePath, section: "counter journal") }
+        state.damagedSlot = damaged == 1
         return state
     }
 

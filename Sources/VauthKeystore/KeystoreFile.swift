@@ -58,6 +58,10 @@ public final class KeystoreFile {
         didSet { if let handler = Self.warningHandler, let last = warnings.last, warnings.count > oldValue.count { handler(last) } }
     }
 
+    /// Whether a slot of the counter journal failed authentication and was ignored: what an
+    /// interrupted counter update leaves (its assertion was never returned), or damage.
+    public var journalHasDamagedSlot: Bool { journal.damagedSlot }
+
     /// Called with each warning as it happens (the CLI prints them); nil by default.
     nonisolated(unsafe) public static var warningHandler: ((String) -> Void)?
 
