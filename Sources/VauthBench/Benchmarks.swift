@@ -3,7 +3,7 @@ import VauthAuthenticator
 import VauthCBOR
 import VauthCrypto
 import VauthKeystore
-import VauthServices
+import VauthChildProcess
 
 /// vauth's speed and memory goals, measured in one run so their ratios mean something on a noisy
 /// shared machine (absolute times do not; the ratios are the results).

@@ -557,3 +557,36 @@ def test_journal_with_an_extra_byte_names_its_size(vauth):
     result = vauth.run("list")
     assert_error(result, 2, f"counter journal: {journal} is 8193 bytes; a journal is exactly 8192")
     assert vauth.state() == before
+
+
+# --------------------------------------------------------------------------------------------
+# Also: the demo needs nothing but the binary
+
+def test_demo_runs_outside_a_checkout(tmp_path):
+    from vauthcli import vauth_binary
+    installed = tmp_path / "bin" / "vauth"
+    installed.parent.mkdir()
+    shutil.copy2(vauth_binary(), installed)
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "TMPDIR": str(tmp_path)}
+    completed = subprocess.run([str(installed), "demo", "--compact"], cwd=tmp_path, env=env, capture_output=True, timeout=60)
+    stderr = completed.stderr.decode()
+    assert completed.returncode == 0, stderr
+    result = json.loads(completed.stdout)
+    assert result["verified"] is True and result["registration"]["trust"] == "x5c chain to the trusted root"
+    assert [s["signCount"] for s in result["signIns"]] == [1, 2]
+    assert all(line.startswith("demo: ") for line in stderr.splitlines()), stderr
+    assert not any(p.name.startswith("vauth-demo-") for p in tmp_path.iterdir()), "the throwaway keystore is removed"
+
+
+def test_a_crash_prints_one_line_not_a_backtrace(vauth):
+    """No input reaches a trap (the tests above), but should a bug crash vauth, the user sees one
+    line: the crash handler replaces the Swift runtime's backtracer."""
+    process = subprocess.Popen([vauth.binary, "get", "--origin", ORIGIN, "--options", "/dev/stdin"], env=vauth.env(),
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(0.5)          # waiting for its options on the pipe
+    process.send_signal(signal.SIGSEGV)
+    _, stderr = process.communicate(timeout=30)
+    process.stdin and process.stdin.close()
+    assert process.returncode == 1, (process.returncode, stderr)
+    assert stderr.decode() == ("vauth: error: internal error: vauth crashed (this is a bug; please report it "
+                               "with the command that caused it)\n"), stderr.decode()
