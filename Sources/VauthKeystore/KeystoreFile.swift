@@ -221,11 +221,29 @@ public final class KeystoreFile {
                                  generation: layout.generation, key: keys.counterKey)
     }
 
+    // MARK: - Settings
+
+    /// A named value kept sealed in the identity section (e.g. PIN state for clientPIN); nil when
+    /// unset. Names are private to whoever sets them; values are opaque bytes.
+    public func setting(_ name: String) throws(KeystoreError) -> [UInt8]? {
+        try IdentityCoding.decodeSettings(identityPlaintext, path: path)[name]
+    }
+
+    /// Sets (or, with nil, removes) named settings in one atomic rewrite.
+    public func setSettings(_ changes: [String: [UInt8]?]) throws(KeystoreError) {
+        try requireWritable()
+        var settings = try IdentityCoding.decodeSettings(identityPlaintext, path: path)
+        for (name, value) in changes { settings[name] = value }
+        let plaintext = try IdentityCoding.encode(identity: try identity(), policy: policy, createdAt: createdAt, settings: settings)
+        try rewrite(adding: [], removing: [], identity: plaintext)
+    }
+
     /// Changes the default policy.
     public func setPolicy(_ newPolicy: AuthenticatorPolicy) throws(KeystoreError) {
         try requireWritable()
         let identity = try identity()
-        let plaintext = try IdentityCoding.encode(identity: identity, policy: newPolicy, createdAt: createdAt)
+        let plaintext = try IdentityCoding.encode(identity: identity, policy: newPolicy, createdAt: createdAt,
+                                                  settings: try IdentityCoding.decodeSettings(identityPlaintext, path: path))
         try rewrite(adding: [], removing: [], identity: plaintext)
         policy = newPolicy
     }
@@ -233,7 +251,8 @@ public final class KeystoreFile {
     /// Replaces the identity (a new AAGUID, a new attestation chain).
     public func setIdentity(_ newIdentity: AuthenticatorIdentity) throws(KeystoreError) {
         try requireWritable()
-        let plaintext = try IdentityCoding.encode(identity: newIdentity, policy: policy, createdAt: createdAt)
+        let plaintext = try IdentityCoding.encode(identity: newIdentity, policy: policy, createdAt: createdAt,
+                                                  settings: try IdentityCoding.decodeSettings(identityPlaintext, path: path))
         try rewrite(adding: [], removing: [], identity: plaintext)
         cachedIdentity = newIdentity
     }

@@ -105,16 +105,23 @@ enum RecordCoding {
 
 /// The identity section: AAGUID, attestation CA and leaf (keys and certificates), default policy.
 enum IdentityCoding {
-    static func encode(identity: AuthenticatorIdentity, policy: AuthenticatorPolicy, createdAt: Int64) throws(KeystoreError) -> SecretBytes {
+    /// `settings`: named values other parts of vauth keep sealed with the identity (e.g. PIN
+    /// state), stored under "settings" as a map of text to bytes; omitted when empty.
+    static func encode(identity: AuthenticatorIdentity, policy: AuthenticatorPolicy, createdAt: Int64,
+                       settings: [String: [UInt8]] = [:]) throws(KeystoreError) -> SecretBytes {
         do {
             let rootKey = try identity.rootKey.pkcs8DER(), attestationKey = try identity.attestationKey.pkcs8DER()
-            let meta: CBORValue = [
+            var meta: CBORValue = [
                 "aaguid": .bytes(identity.aaguid.bytes),
                 "rootCert": .bytes(try identity.rootCertificate.der()),
                 "attCert": .bytes(try identity.attestationCertificate.der()),
                 "rootKeyLen": .int(rootKey.count), "attKeyLen": .int(attestationKey.count),
                 "policy": PolicyCoding.encode(policy), "created": .int(Int(createdAt)),
             ]
+            if !settings.isEmpty, case .map(var members) = meta {
+                members[.text("settings")] = .map(Dictionary(uniqueKeysWithValues: settings.map { (CBORValue.text($0.key), CBORValue.bytes($0.value)) }))
+                meta = .map(members)
+            }
             return SectionPlaintext.encode(metadata: meta, secrets: [rootKey, attestationKey])
         } catch {
             throw KeystoreError.crypto("identity: \(error)")
@@ -129,6 +136,21 @@ enum IdentityCoding {
             throw KeystoreError.malformedSection(path: path, section: "identity", reason: "missing policy")
         }
         return (try PolicyCoding.decode(policy, path: path), Int64(created))
+    }
+
+    /// The named settings (empty when the keystore has none).
+    static func decodeSettings(_ plaintext: SecretBytes, path: String) throws(KeystoreError) -> [String: [UInt8]] {
+        let (meta, _) = try SectionPlaintext.decode(plaintext, section: "identity", path: path)
+        guard let value = meta["settings"] else { return [:] }
+        guard let map = value.mapValue else { throw KeystoreError.malformedSection(path: path, section: "identity", reason: "bad settings") }
+        var settings: [String: [UInt8]] = [:]
+        for (key, value) in map {
+            guard let name = key.textValue, let bytes = value.bytesValue else {
+                throw KeystoreError.malformedSection(path: path, section: "identity", reason: "bad settings")
+            }
+            settings[name] = bytes
+        }
+        return settings
     }
 
     static func decodeIdentity(_ plaintext: SecretBytes, path: String) throws(KeystoreError) -> AuthenticatorIdentity {

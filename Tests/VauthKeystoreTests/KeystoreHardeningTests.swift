@@ -170,10 +170,12 @@ struct KeystoreHardeningTests {
             _ = try KeystoreFile(path: fifo, unlock: unlock, access: .read)
         }
         #expect(!FileManager.default.fileExists(atPath: fifo + ".lock"))
+        // (Another program may have left a /dev/null.lock; vauth must not be what makes one.)
+        let lockExisted = FileManager.default.fileExists(atPath: "/dev/null.lock")
         #expect(throws: KeystoreError.notRegularFile(path: "/dev/null", kind: "a character device")) {
             _ = try KeystoreFile(path: "/dev/null", unlock: unlock, access: .readWrite, creating: .init(identity: testIdentity))
         }
-        #expect(!FileManager.default.fileExists(atPath: "/dev/null.lock"))
+        #expect(lockExisted || !FileManager.default.fileExists(atPath: "/dev/null.lock"))
         // A key file behind a named pipe with no writer reads as empty instead of hanging.
         #expect(throws: KeystoreError.invalidKeyFile(path: fifo, reason: "must hold exactly 32 raw bytes or 64 hex digits (found 0 bytes)")) {
             _ = try KeystoreUnlock.keyFile(path: fifo)
@@ -222,5 +224,36 @@ struct KeystoreHardeningTests {
         let read = try WholeFile.read("/proc/self/fd/\(fds[0])")
         close(fds[0])
         #expect(read == payload)
+    }
+}
+
+/// Named settings sealed with the identity (for state such as clientPIN's): kept across every
+/// other change and across a passphrase change.
+struct KeystoreSettingsTests {
+    @Test func settingsSurvivePolicyIdentityAndPassphraseChanges() throws {
+        let scratch = Scratch()
+        defer { scratch.cleanup() }
+        let (_, unlock) = scratch.keyFile()
+        let file = try KeystoreFile(path: scratch.keystore, unlock: unlock, access: .readWrite, creating: .init(identity: testIdentity))
+        #expect(try file.setting("pin") == nil)
+        try file.setSettings(["pin": [1, 2, 3], "retries": [8]])
+        try file.setPolicy(AuthenticatorPolicy())
+        try file.setIdentity(try testIdentity.reissued(for: try AAGUID.random(), now: 1_750_000_000))
+        try file.insert([try makeRecord()])
+        let (_, newUnlock) = scratch.keyFile(9)
+        try file.changeUnlock(to: newUnlock)
+        try file.setSettings(["retries": nil])
+        file.close()
+        let reopened = try KeystoreFile(path: scratch.keystore, unlock: newUnlock, access: .read)
+        #expect(try reopened.setting("pin") == [1, 2, 3])
+        #expect(try reopened.setting("retries") == nil)
+        #expect(!bytes(scratch.keystore).contains(subsequence: [1, 2, 3, 0x67]), "sealed, not plain")
+    }
+}
+
+private extension Array where Element == UInt8 {
+    func contains(subsequence: [UInt8]) -> Bool {
+        guard count >= subsequence.count else { return false }
+        return (0...(count - subsequence.count)).contains { Array(self[$0..<$0 + subsequence.count]) == subsequence }
     }
 }
