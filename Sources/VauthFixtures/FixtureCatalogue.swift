@@ -59,6 +59,8 @@ enum FixtureCatalogue {
         func add(_ name: String, _ summary: String, _ ceremony: FixtureCase.Ceremony, _ algorithm: COSEAlgorithm,
                  _ configure: (inout FixtureCase) -> Void) {
             var c = FixtureCase(name: name, summary: summary, ceremony: ceremony, algorithm: algorithm)
+            // Self attestation signs the authenticator data, so fido2-cred can check these too.
+            c.attestation = .self
             configure(&c)
             cases.append(c)
         }
@@ -119,6 +121,9 @@ enum FixtureCatalogue {
                  algorithm: COSEAlgorithm = .es256, _ configure: (inout FixtureCase) -> Void = { _ in }) {
             var c = FixtureCase(name: "negative-\(ceremony.rawValue)-\(slug)", summary: summary, ceremony: ceremony, algorithm: algorithm)
             c.negative = failure
+            // Signed (self) attestation unless a case says otherwise: the tampered part is then
+            // under a signature that was made again, and fido2-cred can look at it.
+            c.attestation = .self
             configure(&c)
             cases.append(c)
         }
@@ -127,13 +132,13 @@ enum FixtureCatalogue {
         add(.authentication, "wrong-rp-id-hash", .rpIdHash, "authenticator data for another RP ID, correctly signed")
         add(.registration, "wrong-rp-id-hash", .rpIdHash, "authenticator data for another RP ID, packed x5c correctly signed") { $0.attestation = .x5c }
         add(.authentication, "wrong-origin", .origin, "clientDataJSON from another origin, correctly signed")
-        add(.registration, "wrong-origin", .origin, "clientDataJSON from another origin (none attestation)")
+        add(.registration, "wrong-origin", .origin, "clientDataJSON from another origin (none attestation)") { $0.attestation = .none }
         add(.authentication, "wrong-challenge", .challenge, "response to another challenge than the one in options")
-        add(.registration, "wrong-challenge", .challenge, "response to another challenge than the one in options")
+        add(.registration, "wrong-challenge", .challenge, "response to another challenge than the one in options (none attestation)") { $0.attestation = .none }
         add(.authentication, "wrong-type", .type, "clientDataJSON.type webauthn.create in an assertion, correctly signed")
-        add(.registration, "wrong-type", .type, "clientDataJSON.type webauthn.get in a registration")
+        add(.registration, "wrong-type", .type, "clientDataJSON.type webauthn.get in a registration, correctly signed")
         add(.authentication, "up-clear", .userPresence, "UP flag clear, correctly signed")
-        add(.registration, "up-clear", .userPresence, "UP flag clear (none attestation)")
+        add(.registration, "up-clear", .userPresence, "UP flag clear, self attestation correctly signed")
         add(.authentication, "uv-clear-when-required", .userVerification, "options require user verification, the UV flag is clear")
         add(.registration, "uv-clear-when-required", .userVerification, "options require user verification, the UV flag is clear")
         add(.authentication, "counter-regression", .signCount, "signCount not greater than the stored previousSignCount")
@@ -141,7 +146,7 @@ enum FixtureCatalogue {
         add(.registration, "x5c-wrong-aaguid", .attestationAAGUID, "packed x5c leaf whose AAGUID extension differs from the authenticator data's") { $0.attestation = .x5c }
         add(.registration, "x5c-other-root", .attestationTrustChain, "packed x5c leaf issued by another root than trustAnchorPem") { $0.attestation = .x5c }
         add(.authentication, "truncated-authenticator-data", .authenticatorDataTruncated, "authenticator data cut to 35 bytes, correctly signed")
-        add(.registration, "attested-data-trailing-bytes", .authenticatorDataTrailingBytes, "a byte after the credential public key with ED clear (none attestation)")
+        add(.registration, "attested-data-trailing-bytes", .authenticatorDataTrailingBytes, "a byte after the credential public key with ED clear, self attestation correctly signed")
         add(.registration, "cose-alg-not-requested", .algorithm, "an EdDSA credential for options that only allow ES256", algorithm: .edDSA)
         return cases
     }
