@@ -271,3 +271,26 @@ def test_every_negative_is_caught_by_at_least_one_library():
         failure = vector["expected"]["failure"]
         if failure and failure != "canonicalCBOR":
             assert any(failure not in misses for misses in MISSES.values()), name
+
+
+def test_the_fixtures_readme_stays_true():
+    readme = (FIXTURES / "README.md").read_text()
+    assert f"vauth fixtures --seed {MANIFEST['seed']} --count {MANIFEST['count']} --out fixtures" in readme
+    valid = sum(entry["valid"] for entry in MANIFEST["files"])
+    assert f"## The valid vectors ({valid})" in readme
+    assert f"## The negative vectors ({len(NAMES) - valid})" in readme
+    assert f'prints "{len(NAMES)} passed, 0 failed"' in readme
+    main_readme = (REPO / "README.md").read_text()
+    assert f"generated set of {len(NAMES)} WebAuthn" in main_readme
+    assert f"and {len(NAMES) - valid} negative vectors" in main_readme
+    rows = re.findall(r"^\| `(negative-[a-z0-9-]+)` \| `(\w+)` \| [^|]+ \| (\w+|\*\*accepts\*\*) \| (\w+|\*\*accepts\*\*) \| ([^|]+) \|$",
+                      readme, re.M)
+    negatives = {entry["name"]: entry["failure"] for entry in MANIFEST["files"] if not entry["valid"]}
+    assert {name: label for name, label, *_ in rows} == negatives
+    for name, label, py_webauthn, fido2, libfido2 in rows:
+        assert (py_webauthn == "**accepts**") == (label in MISSES["py_webauthn"]), name
+        assert (fido2 == "**accepts**") == (label in MISSES["python-fido2"]), name
+        if libfido2_applies(VECTORS[name]):
+            assert (libfido2.strip() == "**accepts**") == (label in MISSES["libfido2"]), name
+        else:
+            assert libfido2.strip() == "n/a (none)", name
