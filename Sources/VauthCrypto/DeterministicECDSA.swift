@@ -27,8 +27,8 @@ public enum DeterministicECDSA {
         defer { EC_GROUP_free(group) }
         let context = try BigNumberContext()
         let order = try unwrap(EC_GROUP_get0_order(group), "EC_GROUP_get0_order")
-        let orderBytes = try BigNumber(try copy(order)).bytes(width: 32)
-        let q = try BigNumber(orderBytes)
+        let q = try BigNumber()
+        guard BN_copy(q.pointer, order) != nil else { throw CryptoError.openSSL("BN_copy") }
 
         let x = try BigNumber(privateKey)
         guard !x.isZero, x.compare(q) < 0 else { throw CryptoError.invalidKey("the P-256 private scalar is not in [1, n-1]") }
@@ -88,12 +88,6 @@ public enum DeterministicECDSA {
         guard length > 0, let out else { throw CryptoError.openSSL("i2d_ECDSA_SIG") }
         defer { vauth_OPENSSL_free(out) }
         return Array(UnsafeBufferPointer(start: out, count: Int(length)))
-    }
-
-    private static func copy(_ bn: OpaquePointer) throws(CryptoError) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: 32)
-        guard BN_bn2binpad(bn, &out, 32) == 32 else { throw CryptoError.openSSL("BN_bn2binpad") }
-        return out
     }
 
     /// RFC 6979 §3.2 steps b–h: the HMAC-SHA-256 generator of candidate nonces for one key and

@@ -25,6 +25,8 @@ public struct FixtureGenerator {
     /// The number of distinct cases: `count` beyond it repeats them with fresh keys and challenges.
     public static var casesPerRound: Int { FixtureCatalogue.all.count }
 
+    public static let maximumSeed: UInt64 = 9_007_199_254_740_991
+
     public let seed: UInt64
     public let count: Int
 
@@ -32,6 +34,8 @@ public struct FixtureGenerator {
     public init(seed: UInt64, count: Int? = nil) throws(FixtureError) {
         let count = count ?? Self.casesPerRound
         guard (1...10_000).contains(count) else { throw FixtureError("--count must be between 1 and 10000, not \(count)") }
+        // The manifest records the seed as a JSON number, exact only up to 2^53 - 1.
+        guard seed <= Self.maximumSeed else { throw FixtureError("--seed must be at most \(Self.maximumSeed) (2^53 - 1), not \(seed)") }
         self.seed = seed
         self.count = count
     }

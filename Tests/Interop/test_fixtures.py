@@ -162,6 +162,7 @@ def test_another_seed_gives_other_bytes(tmp_path):
 @pytest.mark.parametrize("args, message", [
     (["--seed", "1", "--count", "0"], "vauth: error: --count must be between 1 and 10000, not 0"),
     (["--seed", "-3"], "vauth: error:"),
+    (["--seed", "9007199254740992"], "vauth: error: --seed must be at most 9007199254740991 (2^53 - 1), not 9007199254740992"),
     (["--count", "2"], "vauth: error: Missing expected argument '--seed <seed>'"),
 ])
 def test_bad_arguments_are_refused_with_a_reason(tmp_path, args, message):

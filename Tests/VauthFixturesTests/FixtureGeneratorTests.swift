@@ -38,6 +38,7 @@ struct FixtureGeneratorTests {
     @Test func countOutOfRangeIsRefused() {
         #expect(throws: FixtureError.self) { try FixtureGenerator(seed: 1, count: 0) }
         #expect(throws: FixtureError.self) { try FixtureGenerator(seed: 1, count: 10_001) }
+        #expect(throws: FixtureError.self) { try FixtureGenerator(seed: FixtureGenerator.maximumSeed + 1) }
     }
 
     @Test func theManifestListsEveryFileWithItsHash() throws {

@@ -9,10 +9,11 @@ struct FixturesCommand: AsyncParsableCommand {
         abstract: "Write deterministic WebAuthn test vectors (valid and invalid) for relying-party tests.",
         discussion: """
             The same --seed, --count and vauth version give byte-identical files. Each vector is one JSON \
-            file; manifest.json lists them with their SHA-256. No keystore is read or written.
+            file; manifest.json lists them with their SHA-256. Files of the same names in --out are replaced, \
+            others are left alone. No keystore is read or written.
             """)
 
-    @Option(help: "The seed every key, id, challenge and signature derives from (0 to 2^64-1).")
+    @Option(help: "The seed every key, id, challenge and signature derives from (0 to 2^53-1).")
     var seed: UInt64
 
     @Option(help: "The folder to write the files into; created if missing.")
