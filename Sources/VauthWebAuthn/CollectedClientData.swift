@@ -25,7 +25,8 @@ public struct CollectedClientData: Equatable, Sendable {
     public var topOrigin: String?
     /// Further string members after the standard ones, in order. Chromium sometimes appends
     /// `other_keys_can_be_added_here` so that RPs stop comparing clientDataJSON against a
-    /// template (L3 §5.8.1.2 asks verifiers to tolerate unknown members); fixtures reproduce it.
+    /// template (L3 §5.8.1: a verifier must not assume clientDataJSON has no other members);
+    /// fixtures reproduce it.
     public var additionalMembers: [(name: String, value: String)]
 
     public init(type: CeremonyType, challenge: [UInt8], origin: String, crossOrigin: Bool = false, topOrigin: String? = nil,
