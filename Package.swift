@@ -34,9 +34,13 @@ let package = Package(
         .target(name: "VauthRelyingParty", dependencies: ["VauthWebAuthn", "VauthAuthenticator", "VauthCrypto", "VauthCBOR"]),
         // Starting child processes with a clean signal mask (bench's `openssl speed`, `vauth get` runs).
         .target(name: "VauthChildProcess"),
+        // Deterministic WebAuthn test vectors (`vauth fixtures`): the real authenticator and client
+        // driven by a seeded DRBG, plus the negative vectors an RP must refuse.
+        .target(name: "VauthFixtures", dependencies: ["VauthWebAuthn", "VauthAuthenticator", "VauthCrypto", "VauthCBOR"]),
         .target(name: "VauthBench", dependencies: ["VauthKeystore", "VauthAuthenticator", "VauthCrypto", "VauthCBOR", "VauthChildProcess"]),
         .executableTarget(name: "vauth", dependencies: [
-            "VauthCBOR", "VauthCrypto", "VauthAuthenticator", "VauthKeystore", "VauthWebAuthn", "VauthServices", "VauthTransfer", "VauthBench", "VauthChildProcess", "VauthRelyingParty",
+            "VauthCBOR", "VauthCrypto", "VauthAuthenticator", "VauthKeystore", "VauthWebAuthn", "VauthServices", "VauthTransfer", "VauthBench",
+            "VauthChildProcess", "VauthRelyingParty", "VauthFixtures",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -48,6 +52,7 @@ let package = Package(
         .executableTarget(name: "keystore-stress", dependencies: ["VauthKeystore", "VauthAuthenticator", "VauthCrypto"],
                           path: "Tests/KeystoreStress"),
         .testTarget(name: "VauthRelyingPartyTests", dependencies: ["VauthRelyingParty", "VauthWebAuthn", "VauthAuthenticator", "VauthCrypto"]),
+        .testTarget(name: "VauthFixturesTests", dependencies: ["VauthFixtures", "VauthWebAuthn", "VauthAuthenticator", "VauthCrypto", "VauthCBOR"]),
         .testTarget(name: "VauthWebAuthnTests", dependencies: ["VauthWebAuthn", "VauthAuthenticator", "VauthCrypto", "VauthCBOR"]),
     ]
 )

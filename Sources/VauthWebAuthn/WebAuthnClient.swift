@@ -28,7 +28,7 @@ public struct WebAuthnClient {
         let top = configuration.topOrigin?.serialized
         let crossOrigin = configuration.crossOrigin && top != origin.serialized
         return CollectedClientData(type: type, challenge: challenge, origin: origin.serialized, crossOrigin: crossOrigin,
-                                   topOrigin: crossOrigin ? top : nil)
+                                   topOrigin: crossOrigin ? top : nil, additionalMembers: configuration.additionalClientDataMembers)
     }
 
     /// The CTAP `uv` option for a `userVerification` requirement (L3 §5.1.3 and §5.1.4.1, "issuing
