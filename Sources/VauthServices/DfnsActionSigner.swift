@@ -7,35 +7,40 @@ import VauthWebAuthn
 /// (`key.get` client data) first, else a Fido2 credential (a WebAuthn assertion).
 public struct DfnsActionSigner {
     public let origin: Origin
-    /// The RP ID of Fido2 credentials; `nil` is the origin's host, as the SDK's WebAuthn signer uses.
+    /// The RP ID of Fido2 assertions; `nil` is the one the chosen credential was registered with.
     public let rpId: String?
     public let client: WebAuthnClient
-    public let staged: StagedCredentialStore
+    /// Finds a stored credential by id alone, whatever its RP (the keystore's index answers this
+    /// without decrypting other records).
+    public let lookup: ([UInt8]) throws -> CredentialRecord?
 
-    public init(origin: Origin, rpId: String?, client: WebAuthnClient, staged: StagedCredentialStore) {
+    public init(origin: Origin, rpId: String?, client: WebAuthnClient, lookup: @escaping ([UInt8]) throws -> CredentialRecord?) {
         self.origin = origin
         self.rpId = rpId
         self.client = client
-        self.staged = staged
+        self.lookup = lookup
     }
 
     /// `{challengeIdentifier, firstFactor: {kind, credentialAssertion}}`, the body of `/auth/action`
     /// and `/auth/login`.
     public func sign(_ challenge: DfnsActionChallenge) throws -> JSONValue {
         for allowed in challenge.keyCredentials {
-            guard let record = try staged.credential(id: allowed.id, rpId: origin.serialized), record.kind == .key else { continue }
+            // A RecoveryKey signs recoveries only, and a WebAuthn credential only WebAuthn assertions.
+            guard let record = try lookup(allowed.id), record.kind == .key else { continue }
             let assertion = try DfnsKeyCredential.assertion(credId: record.id, key: try record.signingKey(),
                                                             challenge: challenge.challenge, origin: origin)
             return body(challenge, kind: .key, assertion: assertion)
         }
-        let rpId = try RPIDValidator().rpId(self.rpId, for: origin)
         var usable: [DfnsActionChallenge.AllowedCredential] = []
+        var rpId = self.rpId
         for allowed in challenge.webauthnCredentials {
-            if let record = try staged.credential(id: allowed.id, rpId: rpId), record.kind == .webAuthn { usable.append(allowed) }
+            guard let record = try lookup(allowed.id), record.kind == .webAuthn, rpId == nil || record.rpId == rpId else { continue }
+            rpId = record.rpId
+            usable.append(allowed)
         }
-        guard !usable.isEmpty else {
-            throw DfnsError.refused("none of the challenge's allowCredentials (\(challenge.keyCredentials.count) key, "
-                                    + "\(challenge.webauthnCredentials.count) webauthn) is in this keystore for \(origin.serialized)")
+        guard let rpId, !usable.isEmpty else {
+            throw DfnsError.refused("none of the credentials the challenge allows (\(challenge.keyCredentials.count) key, "
+                                    + "\(challenge.webauthnCredentials.count) webauthn) is in this keystore")
         }
         var options: [(String, JSONValue)] = [
             ("challenge", .string(Base64.urlEncode(Array(challenge.challenge.utf8)))), ("rpId", .string(rpId)),

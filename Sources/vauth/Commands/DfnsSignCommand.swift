@@ -15,7 +15,7 @@ struct DfnsSignCommand: AsyncParsableCommand {
     @OptionGroup var dfns: DfnsOptions
     @OptionGroup var authenticator: AuthenticatorOptions
 
-    @Option(name: .customLong("rp-id"), help: "RP ID of Fido2 credentials (default: the origin's host).")
+    @Option(name: .customLong("rp-id"), help: "RP ID of the Fido2 assertion (default: the one the credential was registered with).")
     var rpId: String?
 
     @Flag(help: "Online: a login (/auth/login/init, /auth/login) instead of a user action.")
@@ -59,7 +59,8 @@ struct DfnsSignCommand: AsyncParsableCommand {
                     : try await client.actionChallenge(method: actionMethod, path: actionPath ?? "", payload: actionPayload)
             }
             guard let challenge else { return }
-            let body = try DfnsActionSigner(origin: origin, rpId: rpId, client: ceremony.client, staged: ceremony.staged).sign(challenge)
+            let body = try DfnsActionSigner(origin: origin, rpId: rpId, client: ceremony.client,
+                                            lookup: { try file.record(id: $0, rpId: nil) }).sign(challenge)
             let output: JSONValue
             if let client {
                 output = login ? try await client.completeLogin(body: body, staged: ceremony.staged)
