@@ -43,6 +43,7 @@ let package = Package(
         // A child process for the keystore's crash and concurrency tests (killed mid-write, or run eight at once).
         .executableTarget(name: "keystore-stress", dependencies: ["VauthKeystore", "VauthAuthenticator", "VauthCrypto"],
                           path: "Tests/KeystoreStress"),
+        .testTarget(name: "VauthServicesTests", dependencies: ["VauthServices", "VauthWebAuthn", "VauthAuthenticator", "VauthCrypto"]),
         .testTarget(name: "VauthWebAuthnTests", dependencies: ["VauthWebAuthn", "VauthAuthenticator", "VauthCrypto", "VauthCBOR"]),
     ]
 )
