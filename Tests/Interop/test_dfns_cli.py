@@ -347,3 +347,17 @@ def test_no_keystore_to_sign_with(vauth):
 def test_failed_first_registration_creates_no_keystore(vauth):
     assert_fails(dfns(vauth, "register", registration_challenge(first_factor=["Fido2"])), 1, "does not include Key")
     assert vauth.keystore_bytes() is None
+
+
+def test_webauthn_ceremonies_never_use_a_dfns_key(vauth, enrolled):
+    """Key and RecoveryKey credentials sit under the app origin as their rpId, which no WebAuthn RP
+    ID can equal: `vauth get` with their ids in allowCredentials finds nothing to sign with."""
+    before = vauth.state()
+    options = {"challenge": b64url(b"webauthn challenge"), "rpId": "app.example.com",
+               "allowCredentials": [{"type": "public-key", "id": enrolled["key"]},
+                                    {"type": "public-key", "id": enrolled["recovery"]}]}
+    result = vauth.get(options, TEST_ORIGIN)
+    assert result.code == 1 and "NotAllowedError" in result.stderr, result.stderr
+    assert vauth.state() == before
+    rows = vauth.run("list", "--rp-id", TEST_ORIGIN, "--compact").ok().json
+    assert sorted(r["kind"] for r in rows) == ["key", "recoveryKey"]
