@@ -126,3 +126,14 @@ def test_unreachable_service(vauth, server):
 def test_service_flag_errors(vauth, flags, message):
     assert_fails(vauth.run("dfns", "register", "--origin", TEST_ORIGIN, *flags), 2, message)
     assert vauth.keystore_bytes() is None
+
+
+@pytest.mark.parametrize("command, flags, message", [
+    ("register", ["--username", "a@example.com"], "--username is for online registration"),
+    ("sign", ["--login"], "are for online signing"),
+    ("sign", ["--action-path", "/wallets"], "are for online signing"),
+    ("recover", ["--credential-id", "AAAA", "--code", "D1-ABCDEF-GHJKL-MNPQR-STUVW-XYZ23-456789"], "are for online recovery"),
+])
+def test_online_only_flags_offline(vauth, command, flags, message):
+    assert_fails(vauth.run("dfns", command, "--origin", TEST_ORIGIN, *flags, input="{}"), 2, message)
+    assert vauth.keystore_bytes() is None

@@ -42,6 +42,9 @@ struct DfnsRecoverCommand: AsyncParsableCommand {
         try await withDfnsErrors {
             let service = try dfns.service()
             let origin = try dfns.parsedOrigin()
+            if service == nil, credentialId != nil || verificationCode != nil || orgId != nil {
+                throw CLIError.badInput("--credential-id, --verification-code and --org-id are for online recovery (with --api-url)")
+            }
             guard let typed = code ?? ProcessInfo.processInfo.environment["VAUTH_DFNS_RECOVERY_CODE"] else {
                 throw CLIError.badInput("no recovery code: pass --code D1-… or set VAUTH_DFNS_RECOVERY_CODE")
             }

@@ -32,6 +32,7 @@ struct DfnsRegisterCommand: AsyncParsableCommand {
         try await withDfnsErrors {
             let service = try dfns.service()
             let origin = try dfns.parsedOrigin()
+            if service == nil, username != nil { throw CLIError.badInput("--username is for online registration (with --api-url)") }
             var challenge = try dfns.challengeJSON(online: service != nil).map { (json) throws -> DfnsRegistrationChallenge in
                 try DfnsRegistrationChallenge(json: json)
             }

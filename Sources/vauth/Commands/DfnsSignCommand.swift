@@ -40,6 +40,9 @@ struct DfnsSignCommand: AsyncParsableCommand {
         try await withDfnsErrors {
             let service = try dfns.service()
             let origin = try dfns.parsedOrigin()
+            if service == nil, login || username != nil || orgId != nil || actionPath != nil {
+                throw CLIError.badInput("--login, --username, --org-id and --action-path are for online signing (with --api-url)")
+            }
             var challenge = try dfns.challengeJSON(online: service != nil).map { (json) throws -> DfnsActionChallenge in
                 try DfnsActionChallenge(json: json)
             }
