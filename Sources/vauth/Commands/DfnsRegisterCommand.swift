@@ -52,13 +52,31 @@ struct DfnsRegisterCommand: AsyncParsableCommand {
             let credentials = try maker.make(for: challenge, firstFactor: kind, recovery: recovery, credentialName: credentialName)
             let output: JSONValue
             if let client {
-                output = try await client.completeRegistration(challenge, body: credentials.body, staged: ceremony.staged)
+                output = try await client.completeRegistration(challenge, body: credentials.body)
+                // The service holds the recovery credential now: the code is shown even if the
+                // keystore write below fails.
+                if let code = credentials.recoveryCode { DfnsRecoveryNotice.show(code, username: challenge.user.name) }
+                try DfnsCommit.afterService(ceremony, what: "registration")
             } else {
                 try ceremony.commit()
                 output = credentials.body
+                if let code = credentials.recoveryCode { DfnsRecoveryNotice.show(code, username: challenge.user.name) }
             }
-            if let code = credentials.recoveryCode { DfnsRecoveryNotice.show(code, username: challenge.user.name) }
             Terminal.printJSON(output, compact: global.compact)
+        }
+    }
+}
+
+/// Commits a ceremony the service already accepted; a failure says so, since the service now knows
+/// credentials the keystore lacks.
+enum DfnsCommit {
+    static func afterService(_ ceremony: Ceremony, what: String) throws {
+        do {
+            try ceremony.commit()
+        } catch {
+            let failure = CLIFailure(error, parseMessage: "")
+            throw CLIError(CLIError.Status(rawValue: failure.exitCode) ?? .refused,
+                           "Dfns accepted the \(what), but the keystore was not updated: \(failure.message)")
         }
     }
 }
