@@ -413,3 +413,14 @@ def test_readme_dfns_commands_run(vauth, tmp_path):
         recovery=[{"id": recovery["credentialInfo"]["credId"], "encryptedRecoveryKey": recovery["encryptedPrivateKey"]}])))
     _, recovery_key = verify_key_credential(recovery["credentialInfo"], challenge["challenge"], TEST_ORIGIN)
     verify_recovery_signature(json.loads(run(commands[2]).stdout), recovery_key, TEST_ORIGIN)
+
+
+def test_import_refuses_a_dfns_key_outside_an_origin(vauth, enrolled):
+    exported = json.loads(vauth.run("export").ok().stdout)
+    key = next(c for c in exported["credentials"] if c.get("kind") == "key")
+    before = vauth.state()
+    document = {**exported, "credentials": [{**key, "credentialId": b64url(b"new id"), "rpId": "example.com"}]}
+    assert_fails(vauth.run("import", input=json.dumps(document)), 2, "must be the app origin of a Dfns key credential")
+    document = {**exported, "credentials": [{**key, "credentialId": b64url(b"new id"), "kind": "password"}]}
+    assert_fails(vauth.run("import", input=json.dumps(document)), 2, "kind must be one of webauthn, key, recoveryKey")
+    assert vauth.state() == before
