@@ -66,24 +66,3 @@ struct DfnsRegisterCommand: AsyncParsableCommand {
         }
     }
 }
-
-/// Commits a ceremony the service already accepted; a failure says so, since the service now knows
-/// credentials the keystore lacks.
-enum DfnsCommit {
-    static func afterService(_ ceremony: Ceremony, what: String) throws {
-        do {
-            try ceremony.commit()
-        } catch {
-            let failure = CLIFailure(error, parseMessage: "")
-            throw CLIError(CLIError.Status(rawValue: failure.exitCode) ?? .refused,
-                           "Dfns accepted the \(what), but the keystore was not updated: \(failure.message)")
-        }
-    }
-}
-
-/// The one time a recovery code is shown: on stderr, never in the JSON on stdout.
-enum DfnsRecoveryNotice {
-    static func show(_ code: DfnsRecoveryCode, username: String) {
-        Terminal.note("recovery code for \(username), shown only now (it and the username recover the account): \(code.revealedText())")
-    }
-}
