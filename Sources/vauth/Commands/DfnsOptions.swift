@@ -8,7 +8,7 @@ extension DfnsCredentialMaker.FirstFactor: ExpressibleByArgument {}
 /// What every `vauth dfns` command takes: the challenge, the app origin, and the service flags
 /// that make it perform the HTTP calls itself.
 struct DfnsOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The challenge JSON file, or - for stdin (offline: required; online: instead of the init call).",
+    @Option(help: ArgumentHelp("The challenge JSON file, or - for stdin (offline: default -; online: given instead of the init call).",
                                valueName: "file"))
     var challenge: String?
 
