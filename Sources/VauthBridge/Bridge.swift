@@ -7,8 +7,10 @@ import VauthWebAuthn
 ///
 /// The attach sequence and the facts behind it are in ../shared/notes/cdp-bridge.md: browser-level
 /// `Target.setAutoAttach` (flatten, wait for the debugger), then per page or iframe session
-/// `Runtime.enable`, `Runtime.addBinding`, `Page.addScriptToEvaluateOnNewDocument`
+/// `Runtime.enable`, `Page.enable`, `Runtime.addBinding`, `Page.addScriptToEvaluateOnNewDocument`
 /// (runImmediately), a nested `Target.setAutoAttach`, and `Runtime.runIfWaitingForDebugger`.
+/// (Measured with Chromium 156: without `Page.enable` the script is accepted but never runs in
+/// the page's later documents.)
 public actor Bridge {
     private let endpoint: DevToolsEndpoint
     private let performer: any CeremonyPerformer
@@ -128,12 +130,14 @@ public actor Bridge {
         guard let connection else { return }
         do {
             try await connection.send("Runtime.enable", session: session)
+            try await connection.send("Page.enable", session: session)
             try await connection.send("Runtime.addBinding", ["name": .string(InjectedScript.bindingName)], session: session)
             try await connection.send("Page.addScriptToEvaluateOnNewDocument",
                                       ["source": .string(InjectedScript.source), "runImmediately": true], session: session)
             try await connection.send("Target.setAutoAttach", Self.autoAttachParameters, session: session)
         } catch {
-            // A target that closed while being attached: nothing to serve.
+            // Most often a target that closed while being attached: nothing to serve then.
+            if registry.sessions[session] != nil { log("could not instrument a \(registry.sessions[session]?.type ?? "") target: \(error)") }
         }
         connection.post("Runtime.runIfWaitingForDebugger", session: session)
     }

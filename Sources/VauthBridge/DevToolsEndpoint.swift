@@ -1,7 +1,7 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import NIOCore
+import NIOHTTP1
+import NIOPosix
 import VauthWebAuthn
 
 /// The DevTools address a browser opened with `--remote-debugging-port`, and the browser-level
@@ -25,21 +25,47 @@ public struct DevToolsEndpoint: Sendable {
     /// Asks the browser at `address` for its WebSocket (`GET /json/version`).
     public static func discover(_ address: URL) async throws -> DevToolsEndpoint {
         let versionURL = address.appendingPathComponent("json/version")
-        var request = URLRequest(url: versionURL, timeoutInterval: 10)
-        request.httpMethod = "GET"
-        let data: Data
-        let response: URLResponse
+        let (status, body): (UInt, [UInt8])
         do {
-            (data, response) = try await URLSession.shared.data(for: request)
+            (status, body) = try await httpGet(host: address.host ?? "", port: address.port ?? 80, path: "/json/version")
         } catch {
-            throw BridgeError.unreachable("cannot reach the DevTools endpoint \(address.absoluteString): \(error.localizedDescription) (is the browser running with --remote-debugging-port?)")
+            throw BridgeError.unreachable("cannot reach the DevTools endpoint \(address.absoluteString): \(error) (is the browser running with --remote-debugging-port?)")
         }
-        guard let http = response as? HTTPURLResponse, http.statusCode == 200,
-              let document = try? JSONParser.parse([UInt8](data)),
+        guard status == 200, let document = try? JSONParser.parse(body),
               let socket = document["webSocketDebuggerUrl"]?.stringValue, let socketURL = URL(string: socket),
               socketURL.scheme == "ws", socketURL.host != nil else {
-            throw BridgeError.unreachable("\(versionURL.absoluteString) is not a DevTools endpoint (no webSocketDebuggerUrl in its answer)")
+            throw BridgeError.unreachable("\(versionURL.absoluteString) is not a DevTools endpoint (HTTP \(status), no webSocketDebuggerUrl in its answer)")
         }
         return DevToolsEndpoint(httpURL: address, webSocketURL: socketURL, browser: document["Browser"]?.stringValue ?? "unknown browser")
+    }
+
+    /// One HTTP/1.1 GET with NIO's HTTP codec (Foundation's URLSession goes through libcurl, which
+    /// fails on DevTools' answers here). Returns the status and the body.
+    static func httpGet(host: String, port: Int, path: String) async throws -> (UInt, [UInt8]) {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(.seconds(10))
+            .connect(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
+                }
+            }
+        return try await channel.executeThenClose { inbound, outbound in
+            var headers = HTTPHeaders()
+            headers.add(name: "Host", value: "\(host):\(port)")
+            headers.add(name: "Connection", value: "close")
+            try await outbound.write(.head(HTTPRequestHead(version: .http1_1, method: .GET, uri: path, headers: headers)))
+            try await outbound.write(.end(nil))
+            var status: UInt = 0
+            var body: [UInt8] = []
+            for try await part in inbound {
+                switch part {
+                case .head(let head): status = head.status.code
+                case .body(let buffer): body += buffer.readableBytesView
+                case .end: return (status, body)
+                }
+            }
+            return (status, body)
+        }
     }
 }

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from webauthn import (generate_authentication_options, generate_registration_options, options_to_json,
                       verify_authentication_response, verify_registration_response)
+from webauthn.helpers.structs import AttestationConveyancePreference
 from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 from webauthn.helpers.structs import (AuthenticatorSelectionCriteria, PublicKeyCredentialDescriptor,
                                       ResidentKeyRequirement, UserVerificationRequirement)
@@ -35,7 +36,7 @@ class RelyingParty:
             options = generate_registration_options(
                 rp_id=rp_id, rp_name="vauth bridge test", user_name=body.get("username", "alice"),
                 user_id=body.get("username", "alice").encode(),
-                attestation=body.get("attestation", "none"),
+                attestation=AttestationConveyancePreference(body.get("attestation", "none")),
                 authenticator_selection=AuthenticatorSelectionCriteria(
                     resident_key=ResidentKeyRequirement(body.get("residentKey", "required")),
                     user_verification=UserVerificationRequirement(body.get("userVerification", "preferred"))),
