@@ -32,6 +32,9 @@ let package = Package(
         .target(name: "VauthWebAuthn", dependencies: ["VauthCBOR", "VauthCrypto", "VauthAuthenticator"]),
         .target(name: "VauthServices", dependencies: ["VauthWebAuthn", "VauthAuthenticator", "VauthCrypto"]),
         .target(name: "VauthTransfer", dependencies: ["VauthWebAuthn", "VauthAuthenticator", "VauthCrypto"]),
+        // Deterministic WebAuthn test vectors (`vauth fixtures`): the real authenticator and client
+        // driven by a seeded DRBG, plus the negative vectors an RP must refuse.
+        .target(name: "VauthFixtures", dependencies: ["VauthWebAuthn", "VauthAuthenticator", "VauthCrypto", "VauthCBOR"]),
         // `vauth attach`: answers a real Chromium page's navigator.credentials through the DevTools Protocol.
         .target(name: "VauthBridge", dependencies: [
             "VauthWebAuthn", "VauthAuthenticator", "VauthCrypto",
@@ -41,7 +44,8 @@ let package = Package(
         ]),
         .target(name: "VauthBench", dependencies: ["VauthKeystore", "VauthAuthenticator", "VauthCrypto", "VauthCBOR", "VauthServices"]),
         .executableTarget(name: "vauth", dependencies: [
-            "VauthCBOR", "VauthCrypto", "VauthAuthenticator", "VauthKeystore", "VauthWebAuthn", "VauthServices", "VauthTransfer", "VauthBench", "VauthBridge",
+            "VauthCBOR", "VauthCrypto", "VauthAuthenticator", "VauthKeystore", "VauthWebAuthn", "VauthServices", "VauthTransfer", "VauthBench",
+            "VauthFixtures", "VauthBridge",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -53,6 +57,7 @@ let package = Package(
         .executableTarget(name: "keystore-stress", dependencies: ["VauthKeystore", "VauthAuthenticator", "VauthCrypto"],
                           path: "Tests/KeystoreStress"),
         .testTarget(name: "VauthBridgeTests", dependencies: ["VauthBridge", "VauthWebAuthn"]),
+        .testTarget(name: "VauthFixturesTests", dependencies: ["VauthFixtures", "VauthWebAuthn", "VauthAuthenticator", "VauthCrypto", "VauthCBOR"]),
         .testTarget(name: "VauthWebAuthnTests", dependencies: ["VauthWebAuthn", "VauthAuthenticator", "VauthCrypto", "VauthCBOR"]),
     ]
 )
