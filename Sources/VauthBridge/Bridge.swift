@@ -63,8 +63,9 @@ public actor Bridge {
             }
             group.addTask {
                 try await connection.send("Target.setAutoAttach", Self.autoAttachParameters)
-                // The pages that were open already are attached by now; wait for their sessions
-                // to be instrumented before saying so.
+                // The browser announces the targets open already before it answers; once the event
+                // loop has handled those announcements, wait for their instrumentation to finish.
+                await self.waitForEventsSoFar(connection)
                 await self.waitForInstrumentation()
                 ready()
             }
@@ -80,9 +81,16 @@ public actor Bridge {
     private var instrumenting = 0
     private var instrumentationWaiters: [CheckedContinuation<Void, Never>] = []
 
+    private var barrierWaiters: [CheckedContinuation<Void, Never>] = []
+
+    private func waitForEventsSoFar(_ connection: DevToolsConnection) async {
+        await withCheckedContinuation { continuation in
+            barrierWaiters.append(continuation)
+            connection.barrier()
+        }
+    }
+
     private func waitForInstrumentation() async {
-        // Give attachedToTarget events sent with the setAutoAttach answer a turn to be handled.
-        await Task.yield()
         if instrumenting == 0 { return }
         await withCheckedContinuation { instrumentationWaiters.append($0) }
     }
@@ -90,6 +98,8 @@ public actor Bridge {
     private func handle(_ event: DevToolsEvent) async {
         registry.record(event)
         switch event.method {
+        case DevToolsConnection.barrierMethod:
+            if !barrierWaiters.isEmpty { barrierWaiters.removeFirst().resume() }
         case "Target.attachedToTarget":
             guard let session = event.params["sessionId"]?.stringValue, let info = event.params["targetInfo"],
                   let targetId = info["targetId"]?.stringValue else { return }
@@ -153,6 +163,7 @@ public actor Bridge {
         do {
             let call = try BridgeCall(payload: payload)
             let caller = try await callerContext(session: session, context: context)
+            try await checkPermissionsPolicy(call, session: session, context: context)
             outcome = perform(call, caller: caller)
         } catch {
             outcome = BridgeOutcome(failure: error, kind: "call", origin: context.origin, rpId: nil)
@@ -199,6 +210,24 @@ public actor Bridge {
                 }
                 return outcome
             }
+        }
+    }
+
+    /// A frame may use WebAuthn only where Permissions Policy allows `publickey-credentials-create`
+    /// / `-get` (L3 §5.9, §5.10): by default the top-level document and its same-origin frames; a
+    /// cross-origin iframe needs its `allow` attribute. The browser reports the frame's state.
+    private func checkPermissionsPolicy(_ call: BridgeCall, session: String, context: FrameRegistry.Context) async throws {
+        let feature: String
+        switch call.kind {
+        case .create: feature = "publickey-credentials-create"
+        case .get: feature = "publickey-credentials-get"
+        case .capabilities: return
+        }
+        guard let connection, let frameId = context.frameId else { return }
+        let states = try await connection.send("Page.getPermissionsPolicyState", ["frameId": .string(frameId)], session: session)
+        let state = states["states"]?.arrayValue?.first { $0["feature"]?.stringValue == feature }
+        if let state, state["allowed"]?.boolValue == false {
+            throw WebAuthnClientError(.notAllowed, "The '\(feature)' feature is not enabled in this document. Permissions Policy may be used to delegate Web Authentication capabilities to cross-origin child frames.")
         }
     }
 

@@ -64,6 +64,14 @@ final class DevToolsConnection: Sendable {
         }
     }
 
+    /// Puts a marker in ``events`` behind every event read so far: when the consumer reaches it,
+    /// it has handled all of them.
+    func barrier() {
+        eventSink.yield(DevToolsEvent(method: Self.barrierMethod, params: [:], sessionId: nil))
+    }
+
+    static let barrierMethod = "vauth.barrier"
+
     /// Sends `method` without waiting for its answer (errors are of no use to the caller).
     func post(_ method: String, _ params: JSONValue = [:], session: String? = nil) {
         Task { _ = try? await send(method, params, session: session) }

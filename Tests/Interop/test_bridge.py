@@ -7,6 +7,7 @@ import base64
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -182,6 +183,99 @@ def test_cross_origin_iframe_gets_cross_origin_client_data(attach, context, rp):
     assert page.evaluate("register('carol')")["verified"]
     client_data = json.loads(b64decode(rp.posted[-1]["json"]["response"]["clientDataJSON"]))
     assert client_data["crossOrigin"] is False and "topOrigin" not in client_data
+
+
+def test_page_open_before_attach_is_served(browser, attach, context, rp):
+    page = context.new_page()
+    page.goto(rp.url)
+    attach()  # ready only once the open page has the script (runImmediately): no reload needed
+    assert page.evaluate("register('ivan')")["verified"]
+
+
+@pytest.fixture(scope="module")
+def rp_other_port():
+    server, relying_party, port = start_rp()
+    relying_party.port = port
+    yield relying_party
+    server.shutdown()
+
+
+def add_iframe(page, src: str, allow: str | None):
+    page.evaluate("""([src, allow]) => new Promise((resolve) => {
+        const frame = document.createElement('iframe');
+        if (allow) frame.allow = allow;
+        frame.src = src;
+        frame.onload = resolve;
+        document.body.appendChild(frame);
+    })""", [src, allow])
+    return next(f for f in page.frames if f.url == src)
+
+
+def test_same_site_iframe_on_another_port_is_cross_origin(attach, context, rp, rp_other_port):
+    """localhost:P2 inside localhost:P1: same site, so the same renderer and DevTools session
+    (the ancestor chain comes from one frame tree), but another origin."""
+    attach()
+    page = context.new_page()
+    page.goto(rp.url)
+    frame = add_iframe(page, f"http://localhost:{rp_other_port.port}/", "publickey-credentials-create; publickey-credentials-get")
+    assert frame.evaluate("register('judy')")["verified"]
+    client_data = json.loads(b64decode(rp_other_port.posted[-1]["json"]["response"]["clientDataJSON"]))
+    assert client_data["origin"] == f"http://localhost:{rp_other_port.port}"
+    assert client_data["crossOrigin"] is True and client_data["topOrigin"] == f"http://localhost:{rp.port}"
+
+
+def test_iframe_without_permission_is_not_allowed(attach, context, rp):
+    """Permissions Policy: a cross-origin iframe without `allow` may not use WebAuthn."""
+    vauth = attach()
+    page = context.new_page()
+    page.goto(rp.url)
+    frame = add_iframe(page, f"http://rp3.localhost:{rp.port}/", None)
+    before = keystore_state(vauth.cli)
+    result = frame.evaluate("outcome(register('mallory'))")
+    assert result["name"] == "NotAllowedError" and "publickey-credentials-create" in result["message"], result
+    assert keystore_state(vauth.cli) == before
+
+
+@pytest.mark.parametrize("flags, attestation, fmt, sign_count", [
+    (["--attestation", "self"], "direct", "packed", 1),
+    (["--counter", "zero"], "none", "none", 0),
+])
+def test_policy_flags_reach_the_relying_party(attach, context, rp, flags, attestation, fmt, sign_count):
+    attach(*flags)
+    page = context.new_page()
+    page.goto(rp.url)
+    created = page.evaluate("(attestation) => register('kim', { attestation })", attestation)
+    assert created["verified"] and created["fmt"] == fmt, created
+    assert page.evaluate("signIn()")["signCount"] == sign_count
+
+
+def test_stops_on_sigint_and_when_the_browser_exits(tmp_path):
+    port = free_port()
+    chromium = subprocess.Popen([CHROMIUM, "--headless=new", "--no-sandbox", f"--remote-debugging-port={port}",
+                                 f"--user-data-dir={tmp_path / 'profile'}", "about:blank"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time.time() < deadline, "chromium did not open its DevTools port"
+                time.sleep(0.1)
+        cli = VauthCLI(tmp_path)
+        time.sleep(0.5)
+        vauth = Attached(cli, port)
+        vauth.process.send_signal(signal.SIGINT)
+        assert vauth.process.wait(timeout=10) == 0
+        vauth = Attached(cli, port)
+        chromium.terminate()
+        chromium.wait(timeout=20)
+        assert vauth.process.wait(timeout=10) == 0
+        vauth.wait_for_line(r"^vauth: attach: stopped after 0 answered calls$")
+    finally:
+        if chromium.poll() is None:
+            chromium.kill()
 
 
 RANDOM_ID = "AAECAwQFBgcICQoLDA0ODw"
