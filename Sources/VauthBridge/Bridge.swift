@@ -60,6 +60,7 @@ public actor Bridge {
             group.addTask { await connection.pump() }
             group.addTask {
                 for await event in connection.events { await self.handle(event) }
+                await self.eventsEnded()
             }
             group.addTask {
                 try await connection.send("Target.setAutoAttach", Self.autoAttachParameters)
@@ -88,6 +89,12 @@ public actor Bridge {
             barrierWaiters.append(continuation)
             connection.barrier()
         }
+    }
+
+    /// The connection is gone: nobody waits for events that will not come.
+    private func eventsEnded() {
+        for waiter in barrierWaiters { waiter.resume() }
+        barrierWaiters = []
     }
 
     private func waitForInstrumentation() async {
@@ -160,13 +167,15 @@ public actor Bridge {
             return
         }
         let outcome: BridgeOutcome
+        var kind = "call"
         do {
             let call = try BridgeCall(payload: payload)
+            kind = call.logName
             let caller = try await callerContext(session: session, context: context)
             try await checkPermissionsPolicy(call, session: session, context: context)
             outcome = perform(call, caller: caller)
         } catch {
-            outcome = BridgeOutcome(failure: error, kind: "call", origin: context.origin, rpId: nil)
+            outcome = BridgeOutcome(failure: error, kind: kind, origin: context.origin, rpId: nil)
         }
         if let line = outcome.logLine { log(line) }
         guard let result = outcome.answer else { return }

@@ -16,6 +16,15 @@ struct BridgeCall: Sendable {
     /// `mediation: "conditional"` (L3 §5.1.4, conditional user mediation).
     let conditional: Bool
 
+    /// The call's name in the log: "create", "get", "get (conditional)", "query".
+    var logName: String {
+        switch kind {
+        case .create: return "create"
+        case .get: return conditional ? "get (conditional)" : "get"
+        case .capabilities: return "query"
+        }
+    }
+
     /// The call's number alone, when the rest is malformed (so the caller still gets its error).
     static func number(in payload: String) -> Int? {
         guard let value = try? JSONParser.parse(payload), let number = value["call"]?.numberValue,

@@ -234,6 +234,7 @@ def test_iframe_without_permission_is_not_allowed(attach, context, rp):
     result = frame.evaluate("outcome(register('mallory'))")
     assert result["name"] == "NotAllowedError" and "publickey-credentials-create" in result["message"], result
     assert keystore_state(vauth.cli) == before
+    vauth.wait_for_line(rf"^vauth: attach: create origin=http://rp3.localhost:{rp.port}: NotAllowedError: The 'publickey-credentials-create' feature")
 
 
 @pytest.mark.parametrize("flags, attestation, fmt, sign_count", [

@@ -96,3 +96,26 @@ struct FrameTreeTests {
         #expect(InjectedScript.source.contains("globalThis['\(InjectedScript.bindingName)']"))
     }
 }
+
+struct DevToolsEndpointTests {
+    @Test(arguments: ["http://127.0.0.1:9222", "http://localhost:9222/"])
+    func acceptsHTTPAddressesWithAPort(_ text: String) throws {
+        #expect(try DevToolsEndpoint.parseAddress(text).port == 9222)
+    }
+
+    @Test(arguments: ["ws://127.0.0.1:9222", "127.0.0.1:9222", "http://127.0.0.1", "https://127.0.0.1:9222", ""])
+    func refusesAnythingElse(_ text: String) {
+        #expect(throws: BridgeError.self) { try DevToolsEndpoint.parseAddress(text) }
+    }
+
+    @Test func unreachableEndpointSaysWhatToCheck() async throws {
+        // Port 9 (discard) on loopback: nothing listens there in a test environment.
+        do {
+            _ = try await DevToolsEndpoint.discover(try DevToolsEndpoint.parseAddress("http://127.0.0.1:9"))
+            Issue.record("discovered an endpoint on port 9")
+        } catch let error as BridgeError {
+            #expect(error.description.hasPrefix("cannot reach the DevTools endpoint http://127.0.0.1:9"))
+            #expect(error.description.contains("--remote-debugging-port"))
+        }
+    }
+}
