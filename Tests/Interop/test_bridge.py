@@ -192,6 +192,18 @@ def test_page_open_before_attach_is_served(browser, attach, context, rp):
     assert page.evaluate("register('ivan')")["verified"]
 
 
+def test_popup_opened_by_the_page_is_served(attach, context, rp):
+    attach()
+    page = context.new_page()
+    page.goto(rp.url)
+    assert page.evaluate("register('liam')")["verified"]
+    with context.expect_page() as opened:
+        page.evaluate("(url) => { window.open(url) }", rp.url)
+    popup = opened.value
+    popup.wait_for_load_state()
+    assert popup.evaluate("signIn()")["verified"]
+
+
 @pytest.fixture(scope="module")
 def rp_other_port():
     server, relying_party, port = start_rp()
@@ -239,6 +251,7 @@ def test_iframe_without_permission_is_not_allowed(attach, context, rp):
 
 @pytest.mark.parametrize("flags, attestation, fmt, sign_count", [
     (["--attestation", "self"], "direct", "packed", 1),
+    (["--attestation", "packed"], "direct", "packed", 1),
     (["--counter", "zero"], "none", "none", 0),
 ])
 def test_policy_flags_reach_the_relying_party(attach, context, rp, flags, attestation, fmt, sign_count):
