@@ -57,6 +57,7 @@ let package = Package(
         .executableTarget(name: "keystore-stress", dependencies: ["VauthKeystore", "VauthAuthenticator", "VauthCrypto"],
                           path: "Tests/KeystoreStress"),
         .testTarget(name: "VauthBridgeTests", dependencies: ["VauthBridge", "VauthWebAuthn"]),
+        .testTarget(name: "VauthServicesTests", dependencies: ["VauthServices", "VauthWebAuthn", "VauthAuthenticator", "VauthCrypto"]),
         .testTarget(name: "VauthFixturesTests", dependencies: ["VauthFixtures", "VauthWebAuthn", "VauthAuthenticator", "VauthCrypto", "VauthCBOR"]),
         .testTarget(name: "VauthWebAuthnTests", dependencies: ["VauthWebAuthn", "VauthAuthenticator", "VauthCrypto", "VauthCBOR"]),
     ]

@@ -146,7 +146,10 @@ def test_regenerating_with_the_manifest_seed_reproduces_fixtures_byte_for_byte(t
     committed = {p.name for p in FIXTURES.iterdir() if p.name not in HAND_WRITTEN}
     assert generated == committed, f"missing {committed - generated}, extra {generated - committed}"
     differing = [name for name in sorted(generated) if (out / name).read_bytes() != (FIXTURES / name).read_bytes()]
-    assert not differing, f"regenerated files differ from fixtures/: {differing[:10]}"
+    assert not differing, (
+        f"regenerated files differ from fixtures/: {differing[:10]}. If the change to vauth's output is intended, bump "
+        f"FixtureGenerator.version and run: vauth fixtures --seed {MANIFEST['seed']} --count {MANIFEST['count']} --out fixtures "
+        "(then update the counts in fixtures/README.md if they changed)")
 
 
 def test_another_seed_gives_other_bytes(tmp_path):
