@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-APT_PACKAGES=(libcbor-dev libssl-dev pkg-config publicsuffix fido2-tools python3-venv ca-certificates strace util-linux)
+APT_PACKAGES=(libcbor-dev libssl-dev pkg-config publicsuffix fido2-tools python3-venv ca-certificates chromium chromium-driver strace util-linux)
 
 say() { printf 'setup: %s\n' "$*" >&2; }
 
