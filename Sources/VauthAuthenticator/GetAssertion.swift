@@ -116,11 +116,26 @@ struct PendingAssertions {
 }
 
 extension Authenticator {
-    /// authenticatorGetAssertion (CTAP 2.2 §6.2.2).
+    /// authenticatorGetAssertion (CTAP 2.2 §6.2.2; step numbers below are that section's).
     public func getAssertion(_ request: GetAssertionRequest) throws(CTAPError) -> GetAssertionResponse {
         pendingAssertions = nil
-        try rejectPinUvAuthParam(request.pinUvAuthParam, protocol: request.pinUvAuthProtocol)
-        let userVerified = try performUserVerification(requested: request.userVerification)
+        // Steps 1–2: zero-length pinUvAuthParam, pinUvAuthProtocol.
+        let pinUvAuthProtocol = try checkPinUvAuthParamPresence(request.pinUvAuthParam, protocol: request.pinUvAuthProtocol)
+        // Steps 3–4: options (rk was refused while parsing); with a pinUvAuthParam "uv" is ignored.
+        // Without any UV an assertion is still allowed: getAssertion has no PUAT_REQUIRED rule
+        // unless alwaysUv, which this authenticator does not set.
+        let userVerified: Bool
+        if let pinUvAuthProtocol, let param = request.pinUvAuthParam {
+            // Step 6: the pinUvAuthToken must verify and carry the ga permission for this RP.
+            try verifyPinUvAuthParam(param, protocol: pinUvAuthProtocol, clientDataHash: request.clientDataHash,
+                                     permission: .getAssertion, rpId: request.rpId)
+            userVerified = true
+        } else {
+            userVerified = try performUserVerification(requested: request.userVerification)
+        }
+        guard request.allowList.count <= Self.maximumCredentialCountInList else {
+            throw CTAPError(.limitExceeded, "allowList has \(request.allowList.count) entries; the most is \(Self.maximumCredentialCountInList)")
+        }
 
         // Step 7: locate applicable credentials, dropping those credProtect hides (CTAP 2.2 §12.1).
         if !request.allowList.isEmpty {
@@ -128,7 +143,12 @@ extension Authenticator {
             // not read at all.
             for descriptor in request.allowList where descriptor.type == "public-key" {
                 let record: CredentialRecord?
-                do { record = try store.credential(id: descriptor.id, rpId: request.rpId) } catch { throw .store(error, "look up credentials") }
+                do {
+                    // A U2F registration is stored under its application parameter (CTAP 2.2
+                    // §10.3): a CTAP2 request for the same RP finds it through SHA-256(rpId).
+                    record = try store.credential(id: descriptor.id, rpId: request.rpId)
+                        ?? store.credential(id: descriptor.id, rpId: U2FRegistration.rpId(forApplication: SHA256.hash(Array(request.rpId.utf8))))
+                } catch { throw .store(error, "look up credentials") }
                 if let record, isUsable(record.protection, userVerified: userVerified, allowListed: true) {
                     return try assert(with: record, request: request, userVerified: userVerified, numberOfCredentials: nil)
                 }
@@ -188,7 +208,7 @@ extension Authenticator {
         }
     }
 
-    /// Steps 9–12: extensions, counter, authenticator data, signature.
+    /// Steps 8–12: user presence (granted), extensions, counter, authenticator data, signature.
     private func assert(with record: CredentialRecord, request: GetAssertionRequest, userVerified: Bool,
                         numberOfCredentials: Int?) throws(CTAPError) -> GetAssertionResponse {
         var extensionOutputs: [CBORValue: CBORValue] = [:]
