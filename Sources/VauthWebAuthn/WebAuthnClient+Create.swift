@@ -35,7 +35,11 @@ extension WebAuthnClient {
         case .discouraged:
             residentKey = false
         }
-        let userVerification = try userVerificationOption(selection.userVerification, info: info)
+        var userVerification = try userVerificationOption(selection.userVerification, info: info)
+        // CTAP 2.2 §6.1.2 steps 6–8: an authenticator protected by built-in UV makes a
+        // discoverable credential only with UV (CTAP2_ERR_PUAT_REQUIRED otherwise), so a
+        // platform verifies the user for one whatever the RP's preference, as browsers do.
+        if residentKey && !userVerification && info.options["uv"] == true { userVerification = true }
 
         let (extensions, prfRequest) = try authenticatorExtensions(for: options.extensions, info: info)
 
