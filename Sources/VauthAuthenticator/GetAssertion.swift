@@ -150,7 +150,8 @@ extension Authenticator {
                         ?? store.credential(id: descriptor.id, rpId: U2FRegistration.rpId(forApplication: SHA256.hash(Array(request.rpId.utf8))))
                 } catch { throw .store(error, "look up credentials") }
                 if let record, isUsable(record.protection, userVerified: userVerified, allowListed: true) {
-                    return try assert(with: record, request: request, userVerified: userVerified, numberOfCredentials: nil)
+                    return try assert(with: record, request: request, userVerified: userVerified, numberOfCredentials: nil,
+                                      accountSelection: false)
                 }
             }
             throw CTAPError(.noCredentials, "no credential for \(request.rpId) matches")
@@ -176,7 +177,8 @@ extension Authenticator {
             pendingAssertions = PendingAssertions(request: request, remaining: summaries.dropFirst().map(\.id),
                                                   userVerified: userVerified, startedAt: now())
         }
-        return try assert(with: record, request: request, userVerified: userVerified, numberOfCredentials: count > 1 ? count : nil)
+        return try assert(with: record, request: request, userVerified: userVerified, numberOfCredentials: count > 1 ? count : nil,
+                          accountSelection: count > 1)
     }
 
     /// authenticatorGetNextAssertion (CTAP 2.2 §6.3): the next credential of the last
@@ -192,7 +194,8 @@ extension Authenticator {
             let record: CredentialRecord?
             do { record = try store.credential(id: id, rpId: pending.request.rpId) } catch { throw .store(error, "read a credential") }
             if let record {
-                return try assert(with: record, request: pending.request, userVerified: pending.userVerified, numberOfCredentials: nil)
+                return try assert(with: record, request: pending.request, userVerified: pending.userVerified, numberOfCredentials: nil,
+                                  accountSelection: true)
             }
         }
         pendingAssertions = nil
@@ -209,8 +212,11 @@ extension Authenticator {
     }
 
     /// Steps 8–12: user presence (granted), extensions, counter, authenticator data, signature.
+    /// The user's name and display name are returned only to a verified user choosing among
+    /// several accounts on an authenticator without a display; otherwise only the user handle
+    /// (CTAP 2.2 §6.2.2, response member "user").
     private func assert(with record: CredentialRecord, request: GetAssertionRequest, userVerified: Bool,
-                        numberOfCredentials: Int?) throws(CTAPError) -> GetAssertionResponse {
+                        numberOfCredentials: Int?, accountSelection: Bool) throws(CTAPError) -> GetAssertionResponse {
         var extensionOutputs: [CBORValue: CBORValue] = [:]
         if let input = request.extensions.hmacSecret {
             // hmac-secret needs user presence (CTAP 2.2 §12.5).
@@ -220,6 +226,8 @@ extension Authenticator {
                     input, keys: keys, userVerified: userVerified, keyAgreementKey: keyAgreementKey()))
             }
         }
+
+        let user = userVerified && accountSelection ? record.user : UserEntity(id: record.user.id)
 
         let mode = counterOverride ?? record.signCounterMode
         var signCount: UInt32 = 0
@@ -242,7 +250,7 @@ extension Authenticator {
             throw CTAPError(.other, "signing failed: \(error)")
         }
         return GetAssertionResponse(credentialId: record.id, authenticatorData: authenticatorData, authenticatorDataBytes: bytes,
-                                    signature: signature, user: record.discoverable ? record.user : nil,
+                                    signature: signature, user: record.discoverable ? user : nil,
                                     numberOfCredentials: numberOfCredentials, algorithm: record.algorithm)
     }
 }

@@ -28,8 +28,7 @@ public struct CTAPHIDAssembler: Sendable {
     }
 
     private var partial: Partial?
-    /// Channels handed out by INIT on the broadcast channel (or resynchronised by INIT on their
-    /// own id); others are ERR_INVALID_CHANNEL.
+    /// Channels handed out by INIT on the broadcast channel, or first used by the client.
     public var channels = CTAPHIDChannels()
     /// The channel whose message the authenticator is working on, set by the transport.
     public var processingChannel: UInt32?
@@ -99,7 +98,9 @@ public struct CTAPHIDAssembler: Sendable {
             return [.error(channel: channel, .channelBusy)]
         }
         guard channel != CTAPHID.broadcastChannel else { return [.error(channel: channel, .invalidChannel)] }
-        guard channels.contains(channel) else { return [.error(channel: channel, .invalidChannel)] }
+        // A channel id the client picked itself is served, as the SoloKeys simulator (and the
+        // conformance suite written against it) expects: only 0 and the broadcast id are invalid.
+        channels.adopt(channel)
         guard length <= CTAPHID.maximumMessageSize else { return [.error(channel: channel, .invalidLength)] }
 
         if length <= payload.count {
