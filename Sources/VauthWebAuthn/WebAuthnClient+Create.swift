@@ -22,9 +22,12 @@ extension WebAuthnClient {
         let clientDataHash = clientData.hash
 
         // Is this authenticator eligible, and with which options?
-        let info = authenticator.getInfo()
         let selection = options.authenticatorSelection ?? AuthenticatorSelectionCriteria()
         let attachment = try attachment(requested: selection.authenticatorAttachment)
+        // The in-process authenticator is whatever this client attaches it as: its getInfo
+        // transports then agree with the transports the response reports.
+        authenticator.transports = attachment.transports
+        let info = authenticator.getInfo()
         let residentKey: Bool
         switch selection.effectiveResidentKey {
         case .required:
