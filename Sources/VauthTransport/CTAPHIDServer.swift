@@ -70,7 +70,12 @@ public final class CTAPHIDServer {
                 finishJobIfDone()
             }
             if fds[0].revents != 0 {
-                while let (bytes, peer) = try socket.receive() { receive(bytes, from: peer) }
+                do {
+                    while let (bytes, peer) = try socket.receive() { receive(bytes, from: peer) }
+                } catch {
+                    // A failed receive loses one datagram, not the server.
+                    log("receive: \(error)")
+                }
             }
             for event in assembler.expire(at: Self.monotonicMilliseconds()) { perform(event, peer: nil) }
             if let job, Self.monotonicMilliseconds() >= nextKeepalive {
