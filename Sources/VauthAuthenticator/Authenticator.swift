@@ -33,7 +33,7 @@ public final class Authenticator {
     public var transports: [String] = ["internal"]
 
     var pendingAssertions: PendingAssertions?
-    var pendingCredentialEnumeration: PendingEnumeration?
+    var pendingCredentialEnumeration = PendingEnumeration()
     var powerCycleState = PowerCycleState()
     private var cachedPINState: PINState?
 
@@ -74,7 +74,7 @@ public final class Authenticator {
     public func powerCycle() {
         powerCycleState = PowerCycleState()
         pendingAssertions = nil
-        pendingCredentialEnumeration = nil
+        pendingCredentialEnumeration = PendingEnumeration()
         cachedPINState = nil
     }
 

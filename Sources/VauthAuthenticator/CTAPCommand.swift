@@ -54,7 +54,8 @@ extension Authenticator {
             try reset()
             return nil
         case .credentialManagement, .credentialManagementPreview:
-            return try credentialManagement(CredentialManagementRequest(cbor: try Self.require(parameters)))
+            return try credentialManagement(CredentialManagementRequest(cbor: try Self.require(parameters)),
+                                            preview: command == .credentialManagementPreview)
         case .authenticatorConfig:
             return try authenticatorConfig(AuthenticatorConfigRequest(cbor: try Self.require(parameters)))
         case .selection:

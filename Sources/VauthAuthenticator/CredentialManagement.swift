@@ -47,9 +47,10 @@ public struct CredentialManagementRequest: Sendable {
 }
 
 /// What enumerateRPsGetNextRP / enumerateCredentialsGetNextCredential continue (§6.8.3, §6.8.4).
-enum PendingEnumeration {
-    case relyingParties([RelyingPartyEntity])
-    case credentials([CredentialRecord])
+/// The two are kept apart, so a platform may enumerate each RP's credentials between RPs.
+struct PendingEnumeration {
+    var relyingParties: [RelyingPartyEntity] = []
+    var credentials: [CredentialRecord] = []
 }
 
 extension Authenticator {
@@ -59,60 +60,61 @@ extension Authenticator {
 
     /// authenticatorCredentialManagement (CTAP 2.2 §6.8). Every subcommand except the
     /// get-next ones needs a pinUvAuthToken with the cm permission.
-    public func credentialManagement(_ request: CredentialManagementRequest) throws(CTAPError) -> CBORValue {
+    ///
+    /// `preview` marks the FIDO_2_1_PRE command code (0x41): its platforms predate permissions
+    /// and use a getPinToken token, which is accepted there in place of the cm permission.
+    public func credentialManagement(_ request: CredentialManagementRequest, preview: Bool = false) throws(CTAPError) -> CBORValue {
         typealias Sub = CredentialManagementRequest.SubCommand
         let params = request.subCommandParams.map { CTAPMapView($0) }
         switch request.subCommand {
         case Sub.getCredsMetadata:
-            pendingCredentialEnumeration = nil
-            try authorize(request, rpId: nil)
+            pendingCredentialEnumeration = PendingEnumeration()
+            try authorize(request, rpId: nil, preview: preview)
             let count = try discoverableRecords().count
             return [0x01: .int(count), 0x02: .int(max(0, Self.discoverableCredentialCapacity - count))]
         case Sub.enumerateRPsBegin:
-            pendingCredentialEnumeration = nil
-            try authorize(request, rpId: nil)
+            pendingCredentialEnumeration.relyingParties = []
+            try authorize(request, rpId: nil, preview: preview)
             var seen = Set<String>()
             let rps = try discoverableRecords().compactMap { seen.insert($0.rpId).inserted ? $0.rp : nil }
             guard let first = rps.first else { throw CTAPError(.noCredentials, "no discoverable credentials") }
-            if rps.count > 1 { pendingCredentialEnumeration = .relyingParties(Array(rps.dropFirst())) }
+            pendingCredentialEnumeration.relyingParties = Array(rps.dropFirst())
             return [0x03: first.cborValue, 0x04: .bytes(SHA256.hash(Array(first.id.utf8))), 0x05: .int(rps.count)]
         case Sub.enumerateRPsGetNextRP:
-            guard case .relyingParties(var rps)? = pendingCredentialEnumeration, !rps.isEmpty else {
+            guard !pendingCredentialEnumeration.relyingParties.isEmpty else {
                 throw CTAPError(.notAllowed, "no enumerateRPsBegin to continue")
             }
-            let next = rps.removeFirst()
-            pendingCredentialEnumeration = rps.isEmpty ? nil : .relyingParties(rps)
+            let next = pendingCredentialEnumeration.relyingParties.removeFirst()
             return [0x03: next.cborValue, 0x04: .bytes(SHA256.hash(Array(next.id.utf8)))]
         case Sub.enumerateCredentialsBegin:
-            pendingCredentialEnumeration = nil
+            pendingCredentialEnumeration.credentials = []
             guard let hash = try params?.bytes(0x01, "rpIDHash") else { throw CTAPError(.missingParameter, "rpIDHash is missing") }
             let records = try discoverableRecords().filter { SHA256.hash(Array($0.rpId.utf8)) == hash }
-            try authorize(request, rpId: records.first?.rpId)
+            try authorize(request, rpId: records.first?.rpId, preview: preview)
             guard let first = records.first else { throw CTAPError(.noCredentials, "no discoverable credentials for that RP") }
-            if records.count > 1 { pendingCredentialEnumeration = .credentials(Array(records.dropFirst())) }
+            pendingCredentialEnumeration.credentials = Array(records.dropFirst())
             var response = try describe(first)
             response[0x09] = .int(records.count)
             return .map(response)
         case Sub.enumerateCredentialsGetNextCredential:
-            guard case .credentials(var records)? = pendingCredentialEnumeration, !records.isEmpty else {
+            guard !pendingCredentialEnumeration.credentials.isEmpty else {
                 throw CTAPError(.notAllowed, "no enumerateCredentialsBegin to continue")
             }
-            let next = records.removeFirst()
-            pendingCredentialEnumeration = records.isEmpty ? nil : .credentials(records)
+            let next = pendingCredentialEnumeration.credentials.removeFirst()
             return .map(try describe(next))
         case Sub.deleteCredential:
-            pendingCredentialEnumeration = nil
+            pendingCredentialEnumeration = PendingEnumeration()
             let record = try namedCredential(params)
-            try authorize(request, rpId: record?.rpId)
+            try authorize(request, rpId: record?.rpId, preview: preview)
             guard let record else { throw CTAPError(.noCredentials, "no such credential") }
             do { try store.delete(id: record.id) } catch { throw .store(error, "delete the credential") }
             return .map([:])
         case Sub.updateUserInformation:
-            pendingCredentialEnumeration = nil
+            pendingCredentialEnumeration = PendingEnumeration()
             let record = try namedCredential(params)
             guard let userValue = params?.map.entries[0x03] else { throw CTAPError(.missingParameter, "user is missing") }
             let user = try UserEntity(cbor: userValue)
-            try authorize(request, rpId: record?.rpId)
+            try authorize(request, rpId: record?.rpId, preview: preview)
             guard var record else { throw CTAPError(.noCredentials, "no such credential") }
             guard record.user.id == user.id else { throw CTAPError(.invalidParameter, "user.id differs from the credential's user handle") }
             record.user = user
@@ -126,7 +128,7 @@ extension Authenticator {
     /// pinUvAuthParam checks of §6.8.2–§6.8.6: present (else PUAT_REQUIRED), a supported
     /// protocol, verifies over subCommand ‖ subCommandParams, cm permission, and an RP binding
     /// that matches (or none, for the whole-authenticator subcommands).
-    private func authorize(_ request: CredentialManagementRequest, rpId: String?) throws(CTAPError) {
+    private func authorize(_ request: CredentialManagementRequest, rpId: String?, preview: Bool) throws(CTAPError) {
         guard let param = request.pinUvAuthParam else { throw CTAPError(.puatRequired, "credentialManagement needs a pinUvAuthParam") }
         guard let number = request.pinUvAuthProtocol else { throw CTAPError(.missingParameter, "pinUvAuthProtocol is missing") }
         guard let pinUvAuthProtocol = PinUvAuthProtocol(rawValue: number) else {
@@ -138,7 +140,7 @@ extension Authenticator {
         guard token.verify(request.authenticatedMessage, signature: param, protocol: pinUvAuthProtocol) else {
             throw CTAPError(.pinAuthInvalid, "pinUvAuthParam does not verify")
         }
-        guard token.permissions.contains(.credentialManagement) else {
+        guard token.permissions.contains(.credentialManagement) || (preview && token.isLegacy) else {
             throw CTAPError(.pinAuthInvalid, "the pinUvAuthToken lacks the cm permission")
         }
         if let bound = token.rpId, bound != rpId {
