@@ -148,9 +148,12 @@ extension Authenticator {
         }
     }
 
-    /// Discoverable credentials, oldest first, so enumeration order is stable.
+    /// Discoverable WebAuthn credentials (not a service's raw key pairs), oldest first, so
+    /// enumeration order is stable.
     private func discoverableRecords() throws(CTAPError) -> [CredentialRecord] {
-        do { return try store.allCredentials().filter(\.discoverable).sorted { $0.createdAt < $1.createdAt } } catch {
+        do {
+            return try store.allCredentials().filter { $0.discoverable && $0.kind == .webAuthn }.sorted { $0.createdAt < $1.createdAt }
+        } catch {
             throw .store(error, "read the credentials")
         }
     }
@@ -158,7 +161,7 @@ extension Authenticator {
     private func namedCredential(_ params: CTAPMapView?) throws(CTAPError) -> CredentialRecord? {
         guard let value = params?.map.entries[0x02] else { throw CTAPError(.missingParameter, "credentialID is missing") }
         let descriptor = try CredentialDescriptor(cbor: value)
-        do { return try store.credential(id: descriptor.id).flatMap { $0.discoverable ? $0 : nil } } catch {
+        do { return try store.credential(id: descriptor.id).flatMap { $0.discoverable && $0.kind == .webAuthn ? $0 : nil } } catch {
             throw .store(error, "look up the credential")
         }
     }

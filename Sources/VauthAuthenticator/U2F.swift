@@ -86,7 +86,7 @@ extension Authenticator {
                 id: keyHandle, rp: RelyingPartyEntity(id: U2FRegistration.rpId(forApplication: application)),
                 user: UserEntity(id: keyHandle), algorithm: .es256, privateKey: try key.pkcs8DER(),
                 signCounterMode: policy.signCounter, discoverable: false, createdAt: now())
-            let signature = try identity.attestationKey.sign([0x00] + application + challenge + keyHandle + point)
+            let signature = try signer(identity.attestationKey, [0x00] + application + challenge + keyHandle + point)
             try store.save(record, replacing: nil)
             return [0x05] + point + [UInt8(keyHandle.count)] + keyHandle + (try identity.attestationCertificate.der())
                 + signature + U2FStatusWord.noError.bytes
@@ -106,7 +106,7 @@ extension Authenticator {
         let keyHandle = Array(apdu.data[65...])
         let record: CredentialRecord?
         do { record = try store.credential(id: keyHandle) } catch { return U2FStatusWord.wrongData.bytes }
-        guard let record, record.algorithm == .es256,
+        guard let record, record.kind == .webAuthn, record.algorithm == .es256,
               record.rpId == U2FRegistration.rpId(forApplication: application) || SHA256.hash(Array(record.rpId.utf8)) == application,
               record.protection != .userVerificationRequired else {
             return U2FStatusWord.wrongData.bytes
@@ -124,7 +124,7 @@ extension Authenticator {
         let counterBytes = [UInt8(counter >> 24), UInt8((counter >> 16) & 0xFF), UInt8((counter >> 8) & 0xFF), UInt8(counter & 0xFF)]
         let presence: UInt8 = 0x01
         do {
-            let signature = try record.signingKey().sign(application + [presence] + counterBytes + challenge)
+            let signature = try signer(try record.signingKey(), application + [presence] + counterBytes + challenge)
             return [presence] + counterBytes + signature + U2FStatusWord.noError.bytes
         } catch {
             return U2FStatusWord.wrongData.bytes

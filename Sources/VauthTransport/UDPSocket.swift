@@ -31,7 +31,8 @@ public struct UDPPeer: Sendable, CustomStringConvertible {
             }
         }
         guard status == 0 else { return "?" }
-        let hostText = String(cString: host), portText = String(cString: service)
+        func text(_ chars: [CChar]) -> String { String(decoding: chars.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
+        let hostText = text(host), portText = text(service)
         return hostText.contains(":") ? "[\(hostText)]:\(portText)" : "\(hostText):\(portText)"
     }
 }
