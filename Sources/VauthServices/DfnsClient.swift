@@ -4,8 +4,8 @@ import VauthWebAuthn
 
 /// The Dfns API calls around vauth's credentials (contract: "Registration body", "Signing a user
 /// action or login", "Recovering a user"): each flow gets its challenge from an init endpoint,
-/// makes or signs credentials, and completes. New credentials and counters are committed to the
-/// keystore only after the completion call succeeded.
+/// makes or signs credentials, and completes. The caller commits the ceremony's staged store only
+/// after a completion call returned: a refused completion leaves the keystore as it was.
 public struct DfnsClient: Sendable {
     public struct Configuration: Sendable {
         public var baseURL: URL
@@ -53,16 +53,12 @@ public struct DfnsClient: Sendable {
         return try Self.registrationChallenge(answer)
     }
 
-    /// `POST /auth/registration` with the challenge's temporary token; commits `staged` after the
-    /// service accepted the credentials.
-    public func completeRegistration(_ challenge: DfnsRegistrationChallenge, body: JSONValue,
-                                     staged: StagedCredentialStore) async throws -> JSONValue {
+    /// `POST /auth/registration` with the challenge's temporary token.
+    public func completeRegistration(_ challenge: DfnsRegistrationChallenge, body: JSONValue) async throws -> JSONValue {
         guard let temporary = challenge.temporaryAuthenticationToken, !temporary.isEmpty else {
             throw DfnsError.malformed("challenge.temporaryAuthenticationToken is missing: the registration cannot be completed")
         }
-        let answer = try await http(bearer: temporary).post("auth/registration", body: body)
-        try staged.commit()
-        return answer
+        return try await http(bearer: temporary).post("auth/registration", body: body)
     }
 
     /// `POST /auth/action/init` for the API call the action signature will authorise.
@@ -76,10 +72,8 @@ public struct DfnsClient: Sendable {
     }
 
     /// `POST /auth/action`: the signed challenge for `{userAction}`.
-    public func completeAction(body: JSONValue, staged: StagedCredentialStore) async throws -> JSONValue {
-        let answer = try await http(bearer: try requireToken("signing a user action")).post("auth/action", body: body)
-        try staged.commit()
-        return answer
+    public func completeAction(body: JSONValue) async throws -> JSONValue {
+        try await http(bearer: try requireToken("signing a user action")).post("auth/action", body: body)
     }
 
     /// `POST /auth/login/init` `{username, orgId}`.
@@ -90,10 +84,8 @@ public struct DfnsClient: Sendable {
     }
 
     /// `POST /auth/login`: the signed challenge for `{token}`.
-    public func completeLogin(body: JSONValue, staged: StagedCredentialStore) async throws -> JSONValue {
-        let answer = try await http(bearer: nil).post("auth/login", body: body)
-        try staged.commit()
-        return answer
+    public func completeLogin(body: JSONValue) async throws -> JSONValue {
+        try await http(bearer: nil).post("auth/login", body: body)
     }
 
     /// `POST /auth/recover/user/init` `{username, verificationCode, orgId, credentialId}`.
@@ -107,14 +99,11 @@ public struct DfnsClient: Sendable {
     }
 
     /// `POST /auth/recover/user` with the challenge's temporary token.
-    public func completeRecovery(_ challenge: DfnsRegistrationChallenge, body: JSONValue,
-                                 staged: StagedCredentialStore) async throws -> JSONValue {
+    public func completeRecovery(_ challenge: DfnsRegistrationChallenge, body: JSONValue) async throws -> JSONValue {
         guard let temporary = challenge.temporaryAuthenticationToken, !temporary.isEmpty else {
             throw DfnsError.malformed("challenge.temporaryAuthenticationToken is missing: the recovery cannot be completed")
         }
-        let answer = try await http(bearer: temporary).post("auth/recover/user", body: body)
-        try staged.commit()
-        return answer
+        return try await http(bearer: temporary).post("auth/recover/user", body: body)
     }
 
     static func registrationChallenge(_ answer: JSONValue) throws -> DfnsRegistrationChallenge {

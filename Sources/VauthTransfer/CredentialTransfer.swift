@@ -129,6 +129,13 @@ public enum CredentialTransfer {
             }
             return kind
         } ?? .webAuthn
+        // A Dfns key is kept under its app's origin (CredentialKind), which no WebAuthn RP ID can equal.
+        if kind != .webAuthn {
+            let rpId = try fields.string("rpId")
+            guard let origin = try? Origin(rpId), origin.serialized == rpId else {
+                throw Error("\(path).rpId \"\(rpId)\" must be the app origin of a Dfns \(kind.rawValue) credential, e.g. https://app.example.com")
+            }
+        }
         let discoverable = try fields.optionalBool("discoverable") ?? true
         let level = Int(try fields.optionalNumber("credProtect") ?? 1)
         guard let protection = CredentialProtection(rawValue: level) else { throw Error("\(path).credProtect must be 1, 2 or 3") }

@@ -8,7 +8,9 @@ import base64
 import hashlib
 import json
 import re
+import shlex
 import subprocess
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -361,3 +363,64 @@ def test_webauthn_ceremonies_never_use_a_dfns_key(vauth, enrolled):
     assert vauth.state() == before
     rows = vauth.run("list", "--rp-id", TEST_ORIGIN, "--compact").ok().json
     assert sorted(r["kind"] for r in rows) == ["key", "recoveryKey"]
+
+
+@pytest.mark.parametrize("attestation", ["direct", "none"])
+def test_fido2_without_rp_uses_the_origin_host(vauth, attestation):
+    challenge = registration_challenge()
+    del challenge["rp"]
+    challenge["attestation"] = attestation
+    info = dfns(vauth, "register", challenge, "--kind", "fido2").ok().json["firstFactorCredential"]["credentialInfo"]
+    verified = verify_fido2_credential(info, challenge["challenge"], TEST_ORIGIN, "app.example.com")
+    action = action_challenge(webauthn=[info["credId"]])
+    assertion = dfns(vauth, "sign", action).ok().json["firstFactor"]["credentialAssertion"]
+    verify_fido2_assertion(assertion, verified.credential_public_key, 0, action["challenge"], TEST_ORIGIN,
+                           "app.example.com", require_uv=True)
+
+
+def test_readme_dfns_commands_run(vauth, tmp_path):
+    """The offline commands of the README's Dfns section, with the challenges they name."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    block = readme.split("## Dfns user credentials")[1].split("```sh\n")[1].split("```")[0]
+    commands = [line.split("#")[0].strip() for line in block.splitlines() if line.startswith("vauth dfns")]
+    assert [c.split()[2] for c in commands] == ["register", "sign", "recover"]
+    challenge = registration_challenge(challenge=b64url(b"readme"))
+    (tmp_path / "challenge.json").write_text(json.dumps(challenge))
+    env = vauth.env()
+
+    def run(command):
+        args = shlex.split(command.replace("D1-…", code) if "D1-…" in command else command)
+        out = None
+        if ">" in args:
+            out = tmp_path / args[args.index(">") + 1]
+            args = args[:args.index(">")]
+        done = subprocess.run([vauth.binary, *args[1:]], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, (command, done.stderr)
+        if out:
+            out.write_text(done.stdout)
+        return done
+
+    code = None
+    registered = run(commands[0])
+    code = CODE_PATTERN.findall(registered.stderr)[0]
+    body = json.loads((tmp_path / "registration.json").read_text())
+    verify_key_credential(body["firstFactorCredential"]["credentialInfo"], challenge["challenge"], TEST_ORIGIN)
+    key_id = body["firstFactorCredential"]["credentialInfo"]["credId"]
+    (tmp_path / "action-challenge.json").write_text(json.dumps(action_challenge(key=[key_id])))
+    assert json.loads(run(commands[1]).stdout)["firstFactor"]["credentialAssertion"]["credId"] == key_id
+    recovery = body["recoveryCredential"]
+    (tmp_path / "recover-challenge.json").write_text(json.dumps(registration_challenge(
+        recovery=[{"id": recovery["credentialInfo"]["credId"], "encryptedRecoveryKey": recovery["encryptedPrivateKey"]}])))
+    _, recovery_key = verify_key_credential(recovery["credentialInfo"], challenge["challenge"], TEST_ORIGIN)
+    verify_recovery_signature(json.loads(run(commands[2]).stdout), recovery_key, TEST_ORIGIN)
+
+
+def test_import_refuses_a_dfns_key_outside_an_origin(vauth, enrolled):
+    exported = json.loads(vauth.run("export").ok().stdout)
+    key = next(c for c in exported["credentials"] if c.get("kind") == "key")
+    before = vauth.state()
+    document = {**exported, "credentials": [{**key, "credentialId": b64url(b"new id"), "rpId": "example.com"}]}
+    assert_fails(vauth.run("import", input=json.dumps(document)), 2, "must be the app origin of a Dfns key credential")
+    document = {**exported, "credentials": [{**key, "credentialId": b64url(b"new id"), "kind": "password"}]}
+    assert_fails(vauth.run("import", input=json.dumps(document)), 2, "kind must be one of webauthn, key, recoveryKey")
+    assert vauth.state() == before

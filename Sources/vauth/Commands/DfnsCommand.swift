@@ -12,59 +12,6 @@ struct DfnsCommand: AsyncParsableCommand {
         subcommands: [DfnsRegisterCommand.self, DfnsSignCommand.self, DfnsRecoverCommand.self])
 }
 
-extension DfnsCredentialMaker.FirstFactor: ExpressibleByArgument {}
-
-/// What every `vauth dfns` command takes: the challenge, the app origin, and the service flags
-/// that make it perform the HTTP calls itself.
-struct DfnsOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The challenge JSON file, or - for stdin (offline: required; online: instead of the init call).",
-                               valueName: "file"))
-    var challenge: String?
-
-    @Option(help: ArgumentHelp("The app origin that goes into clientData, e.g. https://app.example.com.", valueName: "origin"))
-    var origin: String
-
-    @Option(name: .customLong("api-url"), help: ArgumentHelp("Dfns API base URL: perform the HTTP calls (online).", valueName: "url"))
-    var apiURL: String?
-
-    @Option(name: .customLong("app-id"), help: ArgumentHelp("X-DFNS-APPID of the application (online).", valueName: "id"))
-    var appId: String?
-
-    @Option(help: ArgumentHelp("Bearer token for the init call (online; else $VAUTH_DFNS_TOKEN).", valueName: "token"))
-    var token: String?
-
-    @Option(help: "Seconds to wait for the service.")
-    var timeout: Double = 30
-
-    /// The online configuration, or `nil` offline. Checked before the keystore is opened.
-    func service() throws -> DfnsClient.Configuration? {
-        guard let apiURL else {
-            if appId != nil || token != nil { throw CLIError.badInput("--app-id and --token need --api-url") }
-            return nil
-        }
-        guard let url = URL(string: apiURL), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
-            throw CLIError.badInput("--api-url is not an http(s) URL: \(apiURL)")
-        }
-        guard let appId, !appId.isEmpty else { throw CLIError.badInput("--api-url needs --app-id (the X-DFNS-APPID of the application)") }
-        guard timeout > 0 else { throw CLIError.badInput("--timeout must be positive") }
-        let token = self.token ?? ProcessInfo.processInfo.environment["VAUTH_DFNS_TOKEN"]
-        return .init(baseURL: url, appId: appId, token: token.flatMap { $0.isEmpty ? nil : $0 }, timeout: timeout)
-    }
-
-    func parsedOrigin() throws -> Origin { try Origin(origin) }
-
-    /// The challenge document; offline it must be given (stdin by default).
-    func challengeJSON(online: Bool) throws -> JSONValue? {
-        guard let path = challenge ?? (online ? nil : "-") else { return nil }
-        let text = try InputFile.read(path, what: "challenge")
-        do {
-            return try JSONParser.parse(text)
-        } catch {
-            throw CLIError.badInput("challenge \(path) is not JSON: \(error.message)")
-        }
-    }
-}
-
 /// Runs a Dfns command body, giving ``DfnsError`` the contract's exit status: 2 for input to fix,
 /// 1 for a refusal.
 func withDfnsErrors<T>(_ body: () async throws -> T) async throws -> T {
@@ -72,5 +19,26 @@ func withDfnsErrors<T>(_ body: () async throws -> T) async throws -> T {
         return try await body()
     } catch let error as DfnsError {
         throw CLIError(error.isBadInput ? .badInput : .refused, error.description)
+    }
+}
+
+/// Commits a ceremony the service already accepted; a failure says so, since the service now knows
+/// credentials the keystore lacks.
+enum DfnsCommit {
+    static func afterService(_ ceremony: Ceremony, what: String) throws {
+        do {
+            try ceremony.commit()
+        } catch {
+            let failure = CLIFailure(error, parseMessage: "")
+            throw CLIError(CLIError.Status(rawValue: failure.exitCode) ?? .refused,
+                           "Dfns accepted the \(what), but the keystore was not updated: \(failure.message)")
+        }
+    }
+}
+
+/// The one time a recovery code is shown: on stderr, never in the JSON on stdout.
+enum DfnsRecoveryNotice {
+    static func show(_ code: DfnsRecoveryCode, username: String) {
+        Terminal.note("recovery code for \(username), shown only now (it and the username recover the account): \(code.revealedText())")
     }
 }

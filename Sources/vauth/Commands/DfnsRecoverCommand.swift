@@ -71,15 +71,16 @@ struct DfnsRecoverCommand: AsyncParsableCommand {
                                             now: Authenticator.systemClock())
             let result = try DfnsUserRecovery(maker: maker).recover(challenge, code: recoveryCode, username: username,
                                                                      firstFactor: kind, newRecovery: recovery)
+            let shownUsername = username ?? challenge.user.name
             let output: JSONValue
             if let client {
-                output = try await client.completeRecovery(challenge, body: result.body, staged: ceremony.staged)
+                output = try await client.completeRecovery(challenge, body: result.body)
+                if let newCode = result.newCredentials.recoveryCode { DfnsRecoveryNotice.show(newCode, username: shownUsername) }
+                try DfnsCommit.afterService(ceremony, what: "recovery")
             } else {
                 try ceremony.commit()
                 output = result.body
-            }
-            if let newCode = result.newCredentials.recoveryCode {
-                DfnsRecoveryNotice.show(newCode, username: username ?? challenge.user.name)
+                if let newCode = result.newCredentials.recoveryCode { DfnsRecoveryNotice.show(newCode, username: shownUsername) }
             }
             Terminal.printJSON(output, compact: global.compact)
         }

@@ -52,20 +52,17 @@ struct DfnsRegisterCommand: AsyncParsableCommand {
             let credentials = try maker.make(for: challenge, firstFactor: kind, recovery: recovery, credentialName: credentialName)
             let output: JSONValue
             if let client {
-                output = try await client.completeRegistration(challenge, body: credentials.body, staged: ceremony.staged)
+                output = try await client.completeRegistration(challenge, body: credentials.body)
+                // The service holds the recovery credential now: the code is shown even if the
+                // keystore write below fails.
+                if let code = credentials.recoveryCode { DfnsRecoveryNotice.show(code, username: challenge.user.name) }
+                try DfnsCommit.afterService(ceremony, what: "registration")
             } else {
                 try ceremony.commit()
                 output = credentials.body
+                if let code = credentials.recoveryCode { DfnsRecoveryNotice.show(code, username: challenge.user.name) }
             }
-            if let code = credentials.recoveryCode { DfnsRecoveryNotice.show(code, username: challenge.user.name) }
             Terminal.printJSON(output, compact: global.compact)
         }
-    }
-}
-
-/// The one time a recovery code is shown: on stderr, never in the JSON on stdout.
-enum DfnsRecoveryNotice {
-    static func show(_ code: DfnsRecoveryCode, username: String) {
-        Terminal.note("recovery code for \(username), shown only now (it and the username recover the account): \(code.revealedText())")
     }
 }

@@ -66,8 +66,8 @@ struct DfnsSignCommand: AsyncParsableCommand {
                                             lookup: { try file.record(id: $0, rpId: nil) }).sign(challenge)
             let output: JSONValue
             if let client {
-                output = login ? try await client.completeLogin(body: body, staged: ceremony.staged)
-                               : try await client.completeAction(body: body, staged: ceremony.staged)
+                output = login ? try await client.completeLogin(body: body) : try await client.completeAction(body: body)
+                try DfnsCommit.afterService(ceremony, what: login ? "login" : "action")
             } else {
                 try ceremony.commit()
                 output = body

@@ -6,7 +6,8 @@ body with libraries independent of vauth, so a vauth bug cannot hide behind a ma
 
   * Key and RecoveryKey credentials: the clientData (type, challenge, origin), the fingerprint
     signature against the PEM public key, with pyca/cryptography (OpenSSL underneath);
-  * Fido2 credentials: attestation and assertions with py_webauthn;
+  * Fido2 credentials: attestation and assertions with py_webauthn, packed attestation statements
+    again with python-fido2;
   * RecoveryKey: `encryptedPrivateKey` is opened with this module's own implementation of the
     SDK's algorithm (PBKDF2-HMAC-SHA256 100 000 / AES-256-GCM with a 16-byte IV / PKCS#8) when the
     test hands over the recovery code (`check_recovery_code`), and must give the registered key;
@@ -34,11 +35,14 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
+import cbor2
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
+from fido2.attestation import PackedAttestation
+from fido2.webauthn import AuthenticatorData
 from webauthn import verify_authentication_response, verify_registration_response
 from webauthn.helpers.structs import AttestationFormat
 
@@ -167,6 +171,15 @@ def verify_fido2_credential(info: dict, challenge: str, origin: str, rp_id: str,
             pem_root_certs_bytes_by_fmt=roots)
     except Exception as exc:
         raise VerificationError(f"Fido2 attestation: {exc}") from None
+    attestation = cbor2.loads(b64url_decode(info["attestationData"], "attestationData"))
+    if attestation.get("fmt") == "packed":
+        # A second verifier for the attestation statement: python-fido2 also enforces the packed
+        # certificate requirements of WebAuthn §8.2.1 that py_webauthn skips.
+        client_data_hash = hashlib.sha256(b64url_decode(info["clientData"], "clientData")).digest()
+        try:
+            PackedAttestation().verify(attestation["attStmt"], AuthenticatorData(attestation["authData"]), client_data_hash)
+        except Exception as exc:
+            raise VerificationError(f"Fido2 attestation (python-fido2): {exc}") from None
     if verified.credential_id != cred_id:
         raise VerificationError("credId is not the credential id in the attestation")
     return verified
