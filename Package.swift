@@ -29,6 +29,8 @@ let package = Package(
         .target(name: "VauthAuthenticator", dependencies: ["VauthCBOR", "VauthCrypto"]),
         .target(name: "VauthKeystore", dependencies: ["VauthCBOR", "VauthCrypto", "VauthAuthenticator"],
                 exclude: ["FORMAT.md"]),
+        // CTAPHID (CTAP 2.2 §11.2) framing and channels as pure types, and a UDP carrier.
+        .target(name: "VauthTransport", dependencies: ["VauthAuthenticator", "VauthCBOR"]),
         .target(name: "VauthWebAuthn", dependencies: ["VauthCBOR", "VauthCrypto", "VauthAuthenticator"]),
         .target(name: "VauthServices", dependencies: ["VauthWebAuthn", "VauthAuthenticator", "VauthCrypto"]),
         .target(name: "VauthTransfer", dependencies: ["VauthWebAuthn", "VauthAuthenticator", "VauthCrypto"]),
@@ -49,7 +51,7 @@ let package = Package(
         .target(name: "VauthBench", dependencies: ["VauthKeystore", "VauthAuthenticator", "VauthCrypto", "VauthCBOR", "VauthChildProcess"]),
         .executableTarget(name: "vauth", dependencies: [
             "VauthCBOR", "VauthCrypto", "VauthAuthenticator", "VauthKeystore", "VauthWebAuthn", "VauthServices", "VauthTransfer", "VauthBench",
-            "VauthChildProcess", "VauthRelyingParty", "VauthFixtures", "VauthBridge",
+            "VauthChildProcess", "VauthRelyingParty", "VauthFixtures", "VauthBridge", "VauthTransport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -61,6 +63,7 @@ let package = Package(
         .executableTarget(name: "keystore-stress", dependencies: ["VauthKeystore", "VauthAuthenticator", "VauthCrypto"],
                           path: "Tests/KeystoreStress"),
         .testTarget(name: "VauthRelyingPartyTests", dependencies: ["VauthRelyingParty", "VauthWebAuthn", "VauthAuthenticator", "VauthCrypto"]),
+        .testTarget(name: "VauthTransportTests", dependencies: ["VauthTransport", "VauthAuthenticator", "VauthCBOR", "VauthCrypto"]),
         .testTarget(name: "VauthBridgeTests", dependencies: ["VauthBridge", "VauthWebAuthn"]),
         .testTarget(name: "VauthServicesTests", dependencies: ["VauthServices", "VauthWebAuthn", "VauthAuthenticator", "VauthCrypto"]),
         .testTarget(name: "VauthFixturesTests", dependencies: ["VauthFixtures", "VauthWebAuthn", "VauthAuthenticator", "VauthCrypto", "VauthCBOR"]),

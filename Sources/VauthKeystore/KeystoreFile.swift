@@ -48,6 +48,8 @@ public final class KeystoreFile {
     private var createdAt: Int64
 
     public private(set) var policy: AuthenticatorPolicy
+    /// The clientPIN state, sealed in the identity section (vauth serve's PIN and retries).
+    public private(set) var pinState = PINState()
 
     /// Whether the keystore exists on disk (a new one is written by its first change).
     public var existsOnDisk: Bool { file != nil }
@@ -99,6 +101,7 @@ public final class KeystoreFile {
                                                       key: keys.sectionKey, aad: Self.indexAAD(header, layout), section: "index", path: path)
             index = try KeystoreIndex(plaintext: indexPlaintext, expectedCount: Int(layout.recordCount), path: path)
             (policy, createdAt) = try IdentityCoding.decodePolicy(identityPlaintext, path: path)
+            pinState = try IdentityCoding.decodePIN(identityPlaintext, path: path)
             journal = try CounterJournal.read(keystorePath: path, journalPath: CounterJournal.path(for: filePath),
                                               keystoreId: header.keystoreId, generation: layout.generation, key: keys.counterKey)
         } else {
@@ -221,29 +224,11 @@ public final class KeystoreFile {
                                  generation: layout.generation, key: keys.counterKey)
     }
 
-    // MARK: - Settings
-
-    /// A named value kept sealed in the identity section (e.g. PIN state for clientPIN); nil when
-    /// unset. Names are private to whoever sets them; values are opaque bytes.
-    public func setting(_ name: String) throws(KeystoreError) -> [UInt8]? {
-        try IdentityCoding.decodeSettings(identityPlaintext, path: path)[name]
-    }
-
-    /// Sets (or, with nil, removes) named settings in one atomic rewrite.
-    public func setSettings(_ changes: [String: [UInt8]?]) throws(KeystoreError) {
-        try requireWritable()
-        var settings = try IdentityCoding.decodeSettings(identityPlaintext, path: path)
-        for (name, value) in changes { settings[name] = value }
-        let plaintext = try IdentityCoding.encode(identity: try identity(), policy: policy, createdAt: createdAt, settings: settings)
-        try rewrite(adding: [], removing: [], identity: plaintext)
-    }
-
     /// Changes the default policy.
     public func setPolicy(_ newPolicy: AuthenticatorPolicy) throws(KeystoreError) {
         try requireWritable()
         let identity = try identity()
-        let plaintext = try IdentityCoding.encode(identity: identity, policy: newPolicy, createdAt: createdAt,
-                                                  settings: try IdentityCoding.decodeSettings(identityPlaintext, path: path))
+        let plaintext = try IdentityCoding.encode(identity: identity, policy: newPolicy, createdAt: createdAt, pin: pinState)
         try rewrite(adding: [], removing: [], identity: plaintext)
         policy = newPolicy
     }
@@ -251,10 +236,17 @@ public final class KeystoreFile {
     /// Replaces the identity (a new AAGUID, a new attestation chain).
     public func setIdentity(_ newIdentity: AuthenticatorIdentity) throws(KeystoreError) {
         try requireWritable()
-        let plaintext = try IdentityCoding.encode(identity: newIdentity, policy: policy, createdAt: createdAt,
-                                                  settings: try IdentityCoding.decodeSettings(identityPlaintext, path: path))
+        let plaintext = try IdentityCoding.encode(identity: newIdentity, policy: policy, createdAt: createdAt, pin: pinState)
         try rewrite(adding: [], removing: [], identity: plaintext)
         cachedIdentity = newIdentity
+    }
+
+    /// Replaces the clientPIN state (a new PIN, a retries counter that moved) in one atomic write.
+    public func setPINState(_ newState: PINState) throws(KeystoreError) {
+        try requireWritable()
+        let plaintext = try IdentityCoding.encode(identity: try identity(), policy: policy, createdAt: createdAt, pin: newState)
+        try rewrite(adding: [], removing: [], identity: plaintext)
+        pinState = newState
     }
 
     /// Re-encrypts everything under a new passphrase or key file: new salt, new data key, every

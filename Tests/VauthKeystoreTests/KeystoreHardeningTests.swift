@@ -226,34 +226,3 @@ struct KeystoreHardeningTests {
         #expect(read == payload)
     }
 }
-
-/// Named settings sealed with the identity (for state such as clientPIN's): kept across every
-/// other change and across a passphrase change.
-struct KeystoreSettingsTests {
-    @Test func settingsSurvivePolicyIdentityAndPassphraseChanges() throws {
-        let scratch = Scratch()
-        defer { scratch.cleanup() }
-        let (_, unlock) = scratch.keyFile()
-        let file = try KeystoreFile(path: scratch.keystore, unlock: unlock, access: .readWrite, creating: .init(identity: testIdentity))
-        #expect(try file.setting("pin") == nil)
-        try file.setSettings(["pin": [1, 2, 3], "retries": [8]])
-        try file.setPolicy(AuthenticatorPolicy())
-        try file.setIdentity(try testIdentity.reissued(for: try AAGUID.random(), now: 1_750_000_000))
-        try file.insert([try makeRecord()])
-        let (_, newUnlock) = scratch.keyFile(9)
-        try file.changeUnlock(to: newUnlock)
-        try file.setSettings(["retries": nil])
-        file.close()
-        let reopened = try KeystoreFile(path: scratch.keystore, unlock: newUnlock, access: .read)
-        #expect(try reopened.setting("pin") == [1, 2, 3])
-        #expect(try reopened.setting("retries") == nil)
-        #expect(!bytes(scratch.keystore).contains(subsequence: [1, 2, 3, 0x67]), "sealed, not plain")
-    }
-}
-
-private extension Array where Element == UInt8 {
-    func contains(subsequence: [UInt8]) -> Bool {
-        guard count >= subsequence.count else { return false }
-        return (0...(count - subsequence.count)).contains { Array(self[$0..<$0 + subsequence.count]) == subsequence }
-    }
-}
