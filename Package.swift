@@ -27,8 +27,11 @@ let package = Package(
         .systemLibrary(name: "CLibPSL", path: "Sources/CLibPSL", pkgConfig: "libpsl",
                        providers: [.apt(["libpsl-dev"])]),
 
+        // prctl(2) wrappers (variadic in C) for keeping secrets out of core dumps.
+        .systemLibrary(name: "CProcessControl", path: "Sources/CProcessControl"),
+
         .target(name: "VauthCBOR", dependencies: ["CLibCBOR"]),
-        .target(name: "VauthCrypto", dependencies: ["COpenSSL", "VauthCBOR"]),
+        .target(name: "VauthCrypto", dependencies: ["COpenSSL", "CProcessControl", "VauthCBOR"]),
         .target(name: "VauthAuthenticator", dependencies: ["VauthCBOR", "VauthCrypto"]),
         .target(name: "VauthKeystore", dependencies: ["VauthCBOR", "VauthCrypto", "VauthAuthenticator"],
                 exclude: ["FORMAT.md"]),

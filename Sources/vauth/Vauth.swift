@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VauthCrypto
 
 /// The `vauth` command line. Each subcommand lives in its own file and does wiring only: parse
 /// flags, open the keystore, call one library function, print its result. The contract is
@@ -21,6 +22,8 @@ struct Vauth: AsyncParsableCommand {
     /// Runs the command and turns every failure into one `vauth: error:` line and the contract's
     /// exit status (1 refused or failed, 2 bad input or usage); help and version exit 0.
     static func main() async {
+        // Before any passphrase, key file or keystore is read: no core dump may hold them.
+        CoreDumpProtection.enable()
         do {
             var command = try parseAsRoot(CredentialIdArgument.normalize(Array(CommandLine.arguments.dropFirst())))
             if var asyncCommand = command as? AsyncParsableCommand {
