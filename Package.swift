@@ -51,6 +51,12 @@ let package = Package(
         // A child process for the keystore's crash and concurrency tests (killed mid-write, or run eight at once).
         .executableTarget(name: "keystore-stress", dependencies: ["VauthKeystore", "VauthAuthenticator", "VauthCrypto"],
                           path: "Tests/KeystoreStress"),
+        // Fuzzing (Tests/Fuzz/run.sh): the harnesses, the libFuzzer driver / replayer, and the
+        // regression tests that replay every seed and every input that ever crashed.
+        .target(name: "VauthFuzzing", dependencies: ["VauthCBOR", "VauthCrypto", "VauthAuthenticator", "VauthKeystore", "VauthWebAuthn", "VauthTransfer"],
+                path: "Tests/Fuzz/Harnesses"),
+        .executableTarget(name: "vauth-fuzz", dependencies: ["VauthFuzzing"], path: "Tests/Fuzz/Driver"),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["VauthFuzzing"]),
         .testTarget(name: "VauthWebAuthnTests", dependencies: ["VauthWebAuthn", "VauthAuthenticator", "VauthCrypto", "VauthCBOR"]),
     ]
 )
