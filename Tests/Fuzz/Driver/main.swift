@@ -1,12 +1,12 @@
 // vauth-fuzz: the libFuzzer driver for the harnesses in Tests/Fuzz/Harnesses, and their replayer.
 //
-//   vauth-fuzz HARNESS [libFuzzer flags] [CORPUS_DIR…]   fuzz (only in the fuzz build, see run.sh)
-//   vauth-fuzz --replay HARNESS FILE_OR_DIR…              run inputs once (any build)
-//   vauth-fuzz --list                                      the harnesses
+//   VAUTH_FUZZ_HARNESS=NAME vauth-fuzz [libFuzzer flags] [CORPUS_DIR…]   fuzz (fuzz build, run.sh)
+//   vauth-fuzz --replay HARNESS FILE_OR_DIR…                             run inputs once (any build)
+//   vauth-fuzz --list                                                     the harnesses
 //
-// The fuzz build defines VAUTH_LIBFUZZER and links libFuzzer (-sanitize=fuzzer): libFuzzer's own
-// main is not used, because SwiftPM gives every executable its own; this main hands over to
-// libFuzzer through LLVMFuzzerRunDriver with the chosen harness as the callback.
+// In the fuzz build (-sanitize=fuzzer, -DVAUTH_LIBFUZZER) this main hands over to libFuzzer
+// through LLVMFuzzerRunDriver (LibFuzzerEntry.swift); which `main` the linker keeps when both
+// Swift's and libFuzzer's exist is not something to rely on, so both paths lead there.
 import VauthFuzzing
 #if canImport(Glibc)
 import Glibc
@@ -44,6 +44,9 @@ func inputs(_ path: String) -> [String] {
 }
 
 var arguments = CommandLine.arguments
+#if VAUTH_LIBFUZZER
+if getenv("VAUTH_FUZZ_HARNESS") != nil { exit(runLibFuzzer()) }
+#endif
 if arguments.count >= 2, arguments[1] == "--list" {
     for harness in FuzzHarness.all { print("\(harness.name)\t\(harness.summary)") }
     exit(0)
@@ -68,24 +71,4 @@ if replay {
     exit(0)
 }
 
-#if VAUTH_LIBFUZZER
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<Int32>,
-                         _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-                         _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32) -> Int32
-
-nonisolated(unsafe) var selected: FuzzHarness = harness
-// libFuzzer sees argv without the harness name.
-var cArguments: [UnsafeMutablePointer<CChar>?] = ([arguments[0]] + arguments.dropFirst(2)).map { strdup($0) } + [nil]
-var argc = Int32(cArguments.count - 1)
-let status = cArguments.withUnsafeMutableBufferPointer { buffer -> Int32 in
-    var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = buffer.baseAddress
-    return LLVMFuzzerRunDriver(&argc, &argv) { data, size in
-        selected.run(size == 0 ? [] : Array(UnsafeBufferPointer(start: data, count: size)))
-        return 0
-    }
-}
-exit(status)
-#else
-fail("this build has no libFuzzer: build with Tests/Fuzz/run.sh, or use --replay")
-#endif
+fail("set VAUTH_FUZZ_HARNESS in the fuzz build (Tests/Fuzz/run.sh), or use --replay")

@@ -111,7 +111,7 @@ public struct FuzzHarness: Sendable {
     /// bytes 0x00…0x1f (`vauth-fuzz --make-keystore-seeds`).
     public static let seedKey: [UInt8] = Array(0..<32)
 
-    nonisolated(unsafe) private static let scratch: String = {
+    private static let scratch: String = {
         var template = Array("/tmp/vauth-fuzz-XXXXXX".utf8CString)
         let directory = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         precondition(directory != nil, "mkdtemp failed")
