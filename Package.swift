@@ -14,6 +14,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Only VauthBridge (and so the CLI) uses NIO: its WebSocket client speaks the DevTools Protocol.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // System libraries. The shims hold what Swift cannot import (macros, inline functions).
@@ -38,9 +40,20 @@ let package = Package(
         .target(name: "VauthWebAuthn", dependencies: ["CLibIDN2", "CLibPSL", "VauthCBOR", "VauthCrypto", "VauthAuthenticator"]),
         .target(name: "VauthServices", dependencies: ["VauthWebAuthn", "VauthAuthenticator", "VauthCrypto"]),
         .target(name: "VauthTransfer", dependencies: ["VauthWebAuthn", "VauthAuthenticator", "VauthCrypto"]),
+        // Deterministic WebAuthn test vectors (`vauth fixtures`): the real authenticator and client
+        // driven by a seeded DRBG, plus the negative vectors an RP must refuse.
+        .target(name: "VauthFixtures", dependencies: ["VauthWebAuthn", "VauthAuthenticator", "VauthCrypto", "VauthCBOR"]),
+        // `vauth attach`: answers a real Chromium page's navigator.credentials through the DevTools Protocol.
+        .target(name: "VauthBridge", dependencies: [
+            "VauthWebAuthn", "VauthAuthenticator", "VauthCrypto",
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"),
+        ]),
         .target(name: "VauthBench", dependencies: ["VauthKeystore", "VauthAuthenticator", "VauthCrypto", "VauthCBOR", "VauthServices"]),
         .executableTarget(name: "vauth", dependencies: [
             "VauthCBOR", "VauthCrypto", "VauthAuthenticator", "VauthKeystore", "VauthWebAuthn", "VauthServices", "VauthTransfer", "VauthBench",
+            "VauthFixtures", "VauthBridge",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -57,6 +70,9 @@ let package = Package(
                 path: "Tests/Fuzz/Harnesses"),
         .executableTarget(name: "vauth-fuzz", dependencies: ["VauthFuzzing"], path: "Tests/Fuzz/Driver"),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["VauthFuzzing"]),
+        .testTarget(name: "VauthBridgeTests", dependencies: ["VauthBridge", "VauthWebAuthn"]),
+        .testTarget(name: "VauthServicesTests", dependencies: ["VauthServices", "VauthWebAuthn", "VauthAuthenticator", "VauthCrypto"]),
+        .testTarget(name: "VauthFixturesTests", dependencies: ["VauthFixtures", "VauthWebAuthn", "VauthAuthenticator", "VauthCrypto", "VauthCBOR"]),
         .testTarget(name: "VauthWebAuthnTests", dependencies: ["VauthWebAuthn", "VauthAuthenticator", "VauthCrypto", "VauthCBOR"]),
     ]
 )

@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-APT_PACKAGES=(libcbor-dev libssl-dev libidn2-dev libpsl-dev pkg-config publicsuffix fido2-tools python3-venv ca-certificates)
+APT_PACKAGES=(libcbor-dev libssl-dev libidn2-dev libpsl-dev pkg-config publicsuffix fido2-tools python3-venv ca-certificates chromium chromium-driver)
 
 say() { printf 'setup: %s\n' "$*" >&2; }
 
