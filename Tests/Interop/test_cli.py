@@ -832,10 +832,10 @@ def test_bad_input(vauth, enrolled, case, request):
 
 
 def test_wrong_passphrase(vauth):
-    env = vauth.env(VAUTH_KEY_FILE="", VAUTH_PASSPHRASE="right passphrase", VAUTH_SCRYPT_LOG2N="12")
+    env = vauth.env(VAUTH_KEY_FILE="", VAUTH_PASSPHRASE="Rk-the-right-one-52", VAUTH_SCRYPT_LOG2N="12")
     vauth.run("create", "--origin", ORIGIN, input=json.dumps(creation_options()), env=env).ok()
     before = vauth.state()
-    wrong = dict(env, VAUTH_PASSPHRASE="wrong passphrase")
+    wrong = dict(env, VAUTH_PASSPHRASE="Xq-not-the-one-71")
     result = vauth.run("create", "--origin", ORIGIN, input=json.dumps(creation_options(user="bob")), env=wrong)
     assert_failed(result, 2, before, vauth, r"^wrong passphrase for keystore ")
     assert_failed(vauth.run("list", env=wrong), 2, before, vauth, r"^wrong passphrase for keystore ")
@@ -843,7 +843,7 @@ def test_wrong_passphrase(vauth):
 
 
 def test_key_file_on_passphrase_keystore_refused(vauth):
-    env = vauth.env(VAUTH_KEY_FILE="", VAUTH_PASSPHRASE="right passphrase", VAUTH_SCRYPT_LOG2N="12")
+    env = vauth.env(VAUTH_KEY_FILE="", VAUTH_PASSPHRASE="Rk-the-right-one-52", VAUTH_SCRYPT_LOG2N="12")
     vauth.run("create", "--origin", ORIGIN, input=json.dumps(creation_options()), env=env).ok()
     before = vauth.state()
     assert_failed(vauth.run("list"), 2, before, vauth, r"is protected by a passphrase, not a key file$")
