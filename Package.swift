@@ -37,6 +37,8 @@ let package = Package(
         .target(name: "VauthAuthenticator", dependencies: ["VauthCBOR", "VauthCrypto"]),
         .target(name: "VauthKeystore", dependencies: ["VauthCBOR", "VauthCrypto", "VauthAuthenticator"],
                 exclude: ["FORMAT.md"]),
+        // CTAPHID (CTAP 2.2 §11.2) framing and channels as pure types, and a UDP carrier.
+        .target(name: "VauthTransport", dependencies: ["VauthAuthenticator", "VauthCBOR"]),
         .target(name: "VauthWebAuthn", dependencies: ["CLibIDN2", "CLibPSL", "VauthCBOR", "VauthCrypto", "VauthAuthenticator"]),
         .target(name: "VauthServices", dependencies: ["VauthWebAuthn", "VauthAuthenticator", "VauthCrypto"]),
         .target(name: "VauthTransfer", dependencies: ["VauthWebAuthn", "VauthAuthenticator", "VauthCrypto"]),
@@ -53,7 +55,7 @@ let package = Package(
         .target(name: "VauthBench", dependencies: ["VauthKeystore", "VauthAuthenticator", "VauthCrypto", "VauthCBOR", "VauthServices"]),
         .executableTarget(name: "vauth", dependencies: [
             "VauthCBOR", "VauthCrypto", "VauthAuthenticator", "VauthKeystore", "VauthWebAuthn", "VauthServices", "VauthTransfer", "VauthBench",
-            "VauthFixtures", "VauthBridge",
+            "VauthFixtures", "VauthBridge", "VauthTransport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -66,10 +68,11 @@ let package = Package(
                           path: "Tests/KeystoreStress"),
         // Fuzzing (Tests/Fuzz/run.sh): the harnesses, the libFuzzer driver / replayer, and the
         // regression tests that replay every seed and every input that ever crashed.
-        .target(name: "VauthFuzzing", dependencies: ["VauthCBOR", "VauthCrypto", "VauthAuthenticator", "VauthKeystore", "VauthWebAuthn", "VauthTransfer"],
+        .target(name: "VauthFuzzing", dependencies: ["VauthCBOR", "VauthCrypto", "VauthAuthenticator", "VauthKeystore", "VauthWebAuthn", "VauthTransfer", "VauthTransport"],
                 path: "Tests/Fuzz/Harnesses"),
         .executableTarget(name: "vauth-fuzz", dependencies: ["VauthFuzzing"], path: "Tests/Fuzz/Driver"),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["VauthFuzzing"]),
+        .testTarget(name: "VauthTransportTests", dependencies: ["VauthTransport", "VauthAuthenticator", "VauthCBOR", "VauthCrypto"]),
         .testTarget(name: "VauthBridgeTests", dependencies: ["VauthBridge", "VauthWebAuthn"]),
         .testTarget(name: "VauthServicesTests", dependencies: ["VauthServices", "VauthWebAuthn", "VauthAuthenticator", "VauthCrypto"]),
         .testTarget(name: "VauthFixturesTests", dependencies: ["VauthFixtures", "VauthWebAuthn", "VauthAuthenticator", "VauthCrypto", "VauthCBOR"]),

@@ -17,7 +17,7 @@ struct Vauth: AsyncParsableCommand {
             DemoCommand.self, InitCommand.self, CreateCommand.self, GetCommand.self, ListCommand.self, DeleteCommand.self,
             ExportCommand.self, ImportCommand.self, PasswdCommand.self, InfoCommand.self, AttestationCACommand.self,
             PolicyCommand.self, CheckCommand.self, RegisterCommand.self, SigninCommand.self, DfnsCommand.self, BenchCommand.self,
-            FixturesCommand.self, AttachCommand.self,
+            FixturesCommand.self, AttachCommand.self, ServeCommand.self,
         ])
 
     /// Runs the command and turns every failure into one `vauth: error:` line and the contract's

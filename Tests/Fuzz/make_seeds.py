@@ -61,6 +61,37 @@ def ctap_seeds() -> None:
         put("cbor", name, canonical(value))
 
 
+def hid_reports(channel: int, command: int, payload: bytes) -> list[bytes]:
+    """CTAP 2.2 §11.2.4 framing: an initialization packet, then continuations."""
+    head = channel.to_bytes(4, "big") + bytes([0x80 | command]) + len(payload).to_bytes(2, "big")
+    reports = [(head + payload[:57]).ljust(64, b"\0")]
+    rest, sequence = payload[57:], 0
+    while rest:
+        reports.append((channel.to_bytes(4, "big") + bytes([sequence]) + rest[:59]).ljust(64, b"\0"))
+        rest, sequence = rest[59:], sequence + 1
+    return reports
+
+
+def hid_stream(reports: list[bytes], step: int = 1) -> bytes:
+    """The ctaphid harness's input: [time step] [length - 1] [report] records."""
+    return b"".join(bytes([step, len(r) - 1]) + r for r in reports)
+
+
+def ctaphid_seeds() -> None:
+    broadcast, channel = 0xFFFFFFFF, 1
+    init = hid_reports(broadcast, 0x06, bytes(range(8)))
+    cdh = hashlib.sha256(b"client data").digest()
+    make = b"\x01" + canonical({1: cdh, 2: {"id": "example.com"}, 3: {"id": b"u", "name": "a"},
+                                 4: [{"type": "public-key", "alg": -7}]})
+    put("ctaphid", "init", hid_stream(init))
+    put("ctaphid", "init-then-cbor", hid_stream(init + hid_reports(channel, 0x10, make)))
+    put("ctaphid", "ping-long", hid_stream(init + hid_reports(channel, 0x01, bytes(range(256)) * 3)))
+    put("ctaphid", "interleaved-busy", hid_stream(init + hid_reports(channel, 0x01, b"x" * 100)[:1] +
+                                                  hid_reports(2, 0x01, b"y") + hid_reports(channel, 0x01, b"x" * 100)[1:]))
+    put("ctaphid", "timeout", hid_stream(init + hid_reports(channel, 0x01, b"z" * 200)[:1]) + hid_stream(
+        hid_reports(channel, 0x01, b"z" * 200)[1:], step=100))
+
+
 def cli_seeds(vauth: str) -> None:
     with tempfile.TemporaryDirectory() as directory:
         directory = Path(directory)
@@ -99,4 +130,5 @@ def cli_seeds(vauth: str) -> None:
 
 if __name__ == "__main__":
     ctap_seeds()
+    ctaphid_seeds()
     cli_seeds(sys.argv[1])

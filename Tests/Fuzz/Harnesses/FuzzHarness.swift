@@ -3,6 +3,7 @@ import VauthCBOR
 import VauthCrypto
 import VauthKeystore
 import VauthTransfer
+import VauthTransport
 import VauthWebAuthn
 #if canImport(Glibc)
 import Glibc
@@ -26,6 +27,7 @@ public struct FuzzHarness: Sendable {
         FuzzHarness(name: "import", summary: "vauth and CDP import documents", run: importDocument),
         FuzzHarness(name: "keystore", summary: "a keystore file opened and checked with its key", run: keystoreFile),
         FuzzHarness(name: "journal", summary: "a counter journal next to a valid keystore", run: counterJournal),
+        FuzzHarness(name: "ctaphid", summary: "the CTAPHID packet assembler: reports with time steps", run: ctaphid),
     ]
 
     public static func named(_ name: String) -> FuzzHarness? { all.first { $0.name == name } }
@@ -76,6 +78,42 @@ public struct FuzzHarness: Sendable {
         if message.count > 1, [0x01, 0x02, 0x06].contains(message[0]),
            (try? CBORDecoder(limits: .ctap).decode(message.dropFirst())) == nil {
             precondition(status == CTAPStatus.invalidCBOR.rawValue, "undecodable parameters gave status 0x\(String(status, radix: 16))")
+        }
+    }
+
+    // MARK: - CTAPHID
+
+    /// The input as a stream of `[time step] [report length 0…63] [report bytes]` records, fed to
+    /// one assembler with a clock that advances by the step (×8 ms, so timeouts happen). Every
+    /// message it completes is within the transport's size limit and survives a round trip through
+    /// its own reports; every error names a channel other than the reserved one.
+    static func ctaphid(_ bytes: [UInt8]) {
+        var assembler = CTAPHIDAssembler()
+        var now: UInt64 = 1_000
+        var index = 0
+        while index + 2 <= bytes.count {
+            now += UInt64(bytes[index]) * 8
+            let length = min(Int(bytes[index + 1] & 0x3F) + 1, CTAPHID.reportSize)
+            index += 2
+            let report = Array(bytes[index..<min(index + length, bytes.count)])
+            index += length
+            for event in assembler.expire(at: now) + assembler.receive(report, at: now) {
+                checkCTAPHIDEvent(event)
+            }
+        }
+    }
+
+    private static func checkCTAPHIDEvent(_ event: CTAPHIDAssembler.Event) {
+        switch event {
+        case .message(let message):
+            precondition(message.payload.count <= CTAPHID.maximumMessageSize, "message larger than CTAPHID allows")
+            var fresh = CTAPHIDAssembler()
+            fresh.channels.adopt(message.channel)
+            var again: [CTAPHIDAssembler.Event] = []
+            for report in message.reports { again += fresh.receive(report, at: 0) }
+            precondition(again == [.message(message)], "a message does not survive its own reports: \(again)")
+        case .error(let channel, _):
+            precondition(channel != CTAPHID.reservedChannel, "an error on the reserved channel 0")
         }
     }
 
