@@ -289,7 +289,7 @@ def test_keystore_path_is_a_fifo(vauth, enrolled, command, request):
     before = snapshot(vauth.directory)
     try:
         completed = subprocess.run([vauth.binary, *command.args(vauth, enrolled), "--keystore", str(fifo)], input=stdin,
-                                   capture_output=True, env=vauth.env(**command.env), timeout=10)
+                                   capture_output=True, env=vauth.env(**command.env), timeout=5)
     except subprocess.TimeoutExpired:
         request.applymarker(pytest.mark.xfail(reason="issue 9 item 7: a FIFO as keystore path hangs", strict=False))
         pytest.fail("hung on a FIFO keystore path")
