@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "VauthWebAuthn", dependencies: ["VauthCBOR", "VauthCrypto", "VauthAuthenticator"]),
         .target(name: "VauthServices", dependencies: ["VauthWebAuthn", "VauthAuthenticator", "VauthCrypto"]),
         .target(name: "VauthTransfer", dependencies: ["VauthWebAuthn", "VauthAuthenticator", "VauthCrypto"]),
-        .target(name: "VauthBench", dependencies: ["VauthKeystore", "VauthAuthenticator", "VauthCrypto", "VauthCBOR", "VauthServices"]),
+        .target(name: "VauthBench", dependencies: ["COpenSSL", "VauthKeystore", "VauthAuthenticator", "VauthCrypto", "VauthCBOR", "VauthWebAuthn"]),
         .executableTarget(name: "vauth", dependencies: [
             "VauthCBOR", "VauthCrypto", "VauthAuthenticator", "VauthKeystore", "VauthWebAuthn", "VauthServices", "VauthTransfer", "VauthBench",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -50,7 +50,7 @@ extension Authenticator {
         return AuthenticatorInfo(
             versions: ["FIDO_2_0", "FIDO_2_1"],
             extensions: ["credProtect", "hmac-secret", "hmac-secret-mc"],
-            aaguid: identity.aaguid,
+            aaguid: aaguid,
             options: options,
             maxMsgSize: 7609,
             pinUvAuthProtocols: [2, 1],

@@ -115,6 +115,12 @@ public final class KeystoreFile {
         return identity
     }
 
+    /// The AAGUID, from the identity's metadata without parsing its keys and certificates.
+    public func aaguid() throws(KeystoreError) -> AAGUID {
+        if let cachedIdentity { return cachedIdentity.aaguid }
+        return try IdentityCoding.decodeAAGUID(identityPlaintext, path: path)
+    }
+
     public var credentialCount: Int { index.count }
 
     /// The credential with `id` belonging to `rpId` (any RP when `rpId` is nil).
