@@ -9,6 +9,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "vauth", targets: ["vauth"]),
+        .executable(name: "vauth-services", targets: ["vauth-services"]),
         .library(name: "VauthAuthenticator", targets: ["VauthAuthenticator"]),
         .library(name: "VauthWebAuthn", targets: ["VauthWebAuthn"]),
     ],
@@ -31,10 +32,18 @@ let package = Package(
         .target(name: "VauthServices", dependencies: ["VauthWebAuthn", "VauthAuthenticator", "VauthCrypto"]),
         .target(name: "VauthTransfer", dependencies: ["VauthWebAuthn", "VauthAuthenticator", "VauthCrypto"]),
         .target(name: "VauthBench", dependencies: ["COpenSSL", "VauthKeystore", "VauthAuthenticator", "VauthCrypto", "VauthCBOR", "VauthWebAuthn"]),
+        // The CLI is two executables: `vauth` (every offline command) and `vauth-services` (the
+        // commands that use the network, which `vauth` runs in their place). Only the second links
+        // VauthServices and so FoundationNetworking, libcurl and its forty-odd libraries, which
+        // otherwise took half of every `vauth get` to load.
         .executableTarget(name: "vauth", dependencies: [
-            "VauthCBOR", "VauthCrypto", "VauthAuthenticator", "VauthKeystore", "VauthWebAuthn", "VauthServices", "VauthTransfer", "VauthBench",
+            "VauthCBOR", "VauthCrypto", "VauthAuthenticator", "VauthKeystore", "VauthWebAuthn", "VauthTransfer", "VauthBench",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .executableTarget(name: "vauth-services", dependencies: [
+            "VauthCBOR", "VauthCrypto", "VauthAuthenticator", "VauthKeystore", "VauthWebAuthn", "VauthServices",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: [.define("VAUTH_SERVICES")]),
 
         .testTarget(name: "VauthCBORTests", dependencies: ["VauthCBOR"]),
         .testTarget(name: "VauthCryptoTests", dependencies: ["VauthCrypto", "VauthCBOR"]),

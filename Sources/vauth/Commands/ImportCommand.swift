@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import VauthAuthenticator
 import VauthCrypto
 import VauthKeystore
@@ -34,14 +33,9 @@ struct ImportCommand: AsyncParsableCommand {
 /// Reads a file argument, `-` meaning stdin.
 enum InputFile {
     static func read(_ path: String, what: String) throws -> String {
-        let data: Data?
-        if path == "-" {
-            data = FileHandle.standardInput.readDataToEndOfFile()
-        } else {
-            data = FileManager.default.contents(atPath: KeystoreOptions.absolute(path))
-        }
+        let data = path == "-" ? Terminal.readAll(fd: 0) : Terminal.readAll(path: KeystoreOptions.absolute(path))
         guard let data else { throw CLIError.badInput("cannot read \(what) \(path)") }
-        guard let text = String(data: data, encoding: .utf8) else { throw CLIError.badInput("\(what) \(path) is not UTF-8 text") }
+        guard let text = String(validating: data, as: UTF8.self) else { throw CLIError.badInput("\(what) \(path) is not UTF-8 text") }
         return text
     }
 }
