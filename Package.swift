@@ -48,7 +48,8 @@ let package = Package(
         .testTarget(name: "VauthCBORTests", dependencies: ["VauthCBOR"]),
         .testTarget(name: "VauthCryptoTests", dependencies: ["VauthCrypto", "VauthCBOR"]),
         .testTarget(name: "VauthAuthenticatorTests", dependencies: ["VauthAuthenticator", "VauthCrypto", "VauthCBOR"]),
-        .testTarget(name: "VauthKeystoreTests", dependencies: ["VauthKeystore", "VauthAuthenticator", "VauthCrypto", "VauthCBOR", "keystore-stress"]),
+        .testTarget(name: "VauthKeystoreTests", dependencies: ["VauthKeystore", "VauthAuthenticator", "VauthCrypto", "VauthCBOR", "keystore-stress"],
+                    exclude: ["Fixtures"]),
         // A child process for the keystore's crash and concurrency tests (killed mid-write, or run eight at once).
         .executableTarget(name: "keystore-stress", dependencies: ["VauthKeystore", "VauthAuthenticator", "VauthCrypto"],
                           path: "Tests/KeystoreStress"),
