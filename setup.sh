@@ -8,7 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 APT_PACKAGES=(libcbor-dev libssl-dev pkg-config publicsuffix fido2-tools python3-venv ca-certificates
-              libcurl4-openssl-dev)  # libcurl-dev: vauth-services links FoundationNetworking statically
+              libcurl4-openssl-dev time)  # libcurl-dev: vauth-services links FoundationNetworking
+                                          # statically; GNU time: `vauth bench` measures peak RSS with it
 
 say() { printf 'setup: %s\n' "$*" >&2; }
 

@@ -46,4 +46,19 @@ struct ChildRun {
         }
         return ChildRun(wallSeconds: wall, peakRSSMegabytes: Double(usage.ru_maxrss) / 1024)
     }
+
+    /// The command's own peak resident set size in MB, through GNU time.
+    ///
+    /// Not from this process's `wait4`: a child made by `posix_spawn` (vfork) starts in this
+    /// process's memory, and Linux carries the larger of that and the child's own peak into the
+    /// child's `ru_maxrss` at exec — so it would report this benchmark's size. GNU time forks from
+    /// its own small process instead. Nil without /usr/bin/time.
+    static func peakRSS(_ executable: String, _ arguments: [String], environment: [String: String],
+                        scratch: ScratchDirectory) throws -> Double? {
+        guard access("/usr/bin/time", X_OK) == 0 else { return nil }
+        let report = scratch.file("rss")
+        _ = try run("/usr/bin/time", ["-f", "%M", "-o", report, executable] + arguments, environment: environment)
+        guard let text = BenchmarkReport.readText(report), let kilobytes = Double(text.split(separator: "\n").last ?? "") else { return nil }
+        return kilobytes / 1024
+    }
 }

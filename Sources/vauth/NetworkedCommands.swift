@@ -8,13 +8,15 @@ import Glibc
 /// `vauth-services` next to this one, and `vauth` runs it in its place with the same arguments.
 /// That keeps FoundationNetworking and libcurl's forty-odd libraries out of every other command's
 /// start-up. These stand-ins only put the commands in `vauth --help`; ``forwardIfNetworked(_:)``
-/// runs before parsing.
+/// runs before parsing (also for `vauth help register`).
 enum NetworkedCommands {
     static let names: Set<String> = ["register", "signin", "demo"]
 
     /// Replaces this process with `vauth-services` when the command is a networked one.
     static func forwardIfNetworked(_ arguments: [String]) throws {
-        guard let command = arguments.first, names.contains(command) else { return }
+        guard let first = arguments.first else { return }
+        let command = first == "help" && arguments.count > 1 ? arguments[1] : first
+        guard names.contains(command) else { return }
         let executable = siblingExecutable("vauth-services")
         guard access(executable, X_OK) == 0 else {
             throw CLIError.badInput("`vauth \(command)` runs \(executable), which is missing: build it with ./setup.sh (swift build)")
@@ -39,14 +41,12 @@ enum NetworkedCommands {
 struct RegisterForward: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "register", abstract: "Register a passkey with Passwordless.dev using a register_… token from your backend.")
-    @Argument(parsing: .captureForPassthrough) var arguments: [String] = []
 }
 
 /// `vauth signin`: forwarded to vauth-services.
 struct SigninForward: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "signin", abstract: "Sign in to Passwordless.dev; prints the verify_… token for your backend.")
-    @Argument(parsing: .captureForPassthrough) var arguments: [String] = []
 }
 
 /// `vauth demo`: forwarded to vauth-services.
@@ -54,5 +54,4 @@ struct DemoForward: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "Register and sign in against a local relying party that verifies with py_webauthn (needs ./setup.sh).")
-    @Argument(parsing: .captureForPassthrough) var arguments: [String] = []
 }

@@ -24,6 +24,12 @@ struct Vauth: AsyncParsableCommand {
     /// Runs the command and turns every failure into one `vauth: error:` line and the contract's
     /// exit status (1 refused or failed, 2 bad input or usage); help and version exit 0.
     static func main() async {
+        // The one answer that needs no parsing: ArgumentParser's reflection over every command's
+        // options is most of a start-up otherwise.
+        if CommandLine.arguments.dropFirst().elementsEqual(["--version"]) {
+            Terminal.writeStdout(version + "\n")
+            return
+        }
         do {
             try NetworkedCommands.forwardIfNetworked(Array(CommandLine.arguments.dropFirst()))
             var command = try parseAsRoot(CredentialIdArgument.normalize(Array(CommandLine.arguments.dropFirst())))
