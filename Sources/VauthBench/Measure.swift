@@ -30,6 +30,29 @@ enum Measure {
         return Double(count) / elapsed
     }
 
+    /// Rates of several operations measured in alternating slices of about `slice` seconds for
+    /// `seconds` in all: a ratio between them is then immune to the machine's load drifting
+    /// (each gets the same share of good and bad moments), which separate rounds are not.
+    static func interleaved(seconds: Double, slice: Double = 0.02, _ bodies: [() throws -> Void]) throws -> [Double] {
+        for body in bodies { try body() }  // warm up
+        var counts = [Int](repeating: 0, count: bodies.count)
+        var times = [Double](repeating: 0, count: bodies.count)
+        let end = now() + seconds
+        repeat {
+            for (index, body) in bodies.enumerated() {
+                let start = now()
+                var elapsed = 0.0
+                repeat {
+                    try body()
+                    counts[index] += 1
+                    elapsed = now() - start
+                } while elapsed < slice
+                times[index] += elapsed
+            }
+        } while now() < end
+        return zip(counts, times).map { Double($0) / $1 }
+    }
+
     /// Median seconds of `iterations` runs of `body`.
     static func median(iterations: Int, _ body: () throws -> Void) throws -> Double {
         try body()
