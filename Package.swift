@@ -31,13 +31,16 @@ let package = Package(
         .target(name: "VauthWebAuthn", dependencies: ["VauthCBOR", "VauthCrypto", "VauthAuthenticator"]),
         .target(name: "VauthServices", dependencies: ["VauthWebAuthn", "VauthAuthenticator", "VauthCrypto"]),
         .target(name: "VauthTransfer", dependencies: ["VauthWebAuthn", "VauthAuthenticator", "VauthCrypto"]),
+        // Deterministic WebAuthn test vectors (`vauth fixtures`): the real authenticator and client
+        // driven by a seeded DRBG, plus the negative vectors an RP must refuse.
+        .target(name: "VauthFixtures", dependencies: ["VauthWebAuthn", "VauthAuthenticator", "VauthCrypto", "VauthCBOR"]),
         .target(name: "VauthBench", dependencies: ["COpenSSL", "VauthKeystore", "VauthAuthenticator", "VauthCrypto", "VauthCBOR", "VauthWebAuthn"]),
         // The CLI is two executables: `vauth` (every offline command) and `vauth-services` (the
         // commands that use the network, which `vauth` runs in their place). Only the second links
         // VauthServices and so FoundationNetworking, libcurl and its forty-odd libraries, which
         // otherwise took half of every `vauth get` to load.
         .executableTarget(name: "vauth", dependencies: [
-            "VauthCBOR", "VauthCrypto", "VauthAuthenticator", "VauthKeystore", "VauthWebAuthn", "VauthTransfer", "VauthBench",
+            "VauthCBOR", "VauthCrypto", "VauthAuthenticator", "VauthKeystore", "VauthWebAuthn", "VauthTransfer", "VauthBench", "VauthFixtures",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "vauth-services", dependencies: [
@@ -53,6 +56,8 @@ let package = Package(
         // A child process for the keystore's crash and concurrency tests (killed mid-write, or run eight at once).
         .executableTarget(name: "keystore-stress", dependencies: ["VauthKeystore", "VauthAuthenticator", "VauthCrypto"],
                           path: "Tests/KeystoreStress"),
+        .testTarget(name: "VauthServicesTests", dependencies: ["VauthServices", "VauthWebAuthn", "VauthAuthenticator", "VauthCrypto"]),
+        .testTarget(name: "VauthFixturesTests", dependencies: ["VauthFixtures", "VauthWebAuthn", "VauthAuthenticator", "VauthCrypto", "VauthCBOR"]),
         .testTarget(name: "VauthWebAuthnTests", dependencies: ["VauthWebAuthn", "VauthAuthenticator", "VauthCrypto", "VauthCBOR"]),
     ]
 )

@@ -19,6 +19,9 @@ public final class Authenticator {
     public var randomBytes: (Int) throws -> [UInt8]
     /// Makes credential key pairs; replaceable for fixtures.
     public var keyGenerator: (COSEAlgorithm) throws -> SigningKey
+    /// Signs assertions and attestation statements; replaceable so fixtures get deterministic
+    /// ECDSA (RFC 6979) instead of OpenSSL's random nonces.
+    public var signer: (SigningKey, [UInt8]) throws -> [UInt8]
     /// Per-command overrides of the stored per-credential counter mode and BS flag.
     public var counterOverride: SignCounterMode?
     public var backedUpOverride: Bool?
@@ -51,6 +54,7 @@ public final class Authenticator {
         self.clock = clock
         self.randomBytes = { count in try SecureRandom.bytes(count) }
         self.keyGenerator = { algorithm in try SigningKey.generate(algorithm) }
+        self.signer = { key, message in try key.sign(message) }
     }
 
     /// Wall-clock milliseconds since the Unix epoch.

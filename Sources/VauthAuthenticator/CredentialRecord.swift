@@ -40,11 +40,13 @@ public struct CredentialRecord: Sendable {
     public var hmacSecret: HMACSecretKeys?
     public var backupEligible: Bool
     public var backedUp: Bool
+    /// WebAuthn unless a service made it as a raw key pair (Dfns `Key` / `RecoveryKey`).
+    public var kind: CredentialKind
 
     public init(id: [UInt8], rp: RelyingPartyEntity, user: UserEntity, algorithm: COSEAlgorithm, privateKey: SecretBytes,
                 signCount: UInt32 = 0, signCounterMode: SignCounterMode = .increment, discoverable: Bool, createdAt: Int64,
                 protection: CredentialProtection = .userVerificationOptional, hmacSecret: HMACSecretKeys? = nil,
-                backupEligible: Bool = false, backedUp: Bool = false) {
+                backupEligible: Bool = false, backedUp: Bool = false, kind: CredentialKind = .webAuthn) {
         self.id = id
         self.rp = rp
         self.user = user
@@ -58,6 +60,7 @@ public struct CredentialRecord: Sendable {
         self.hmacSecret = hmacSecret
         self.backupEligible = backupEligible
         self.backedUp = backedUp
+        self.kind = kind
     }
 
     public var rpId: String { rp.id }

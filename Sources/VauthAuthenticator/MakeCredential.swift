@@ -242,11 +242,11 @@ extension Authenticator {
                 return .none
             case .self:
                 return try .packed(authenticatorData: authenticatorData, clientDataHash: request.clientDataHash,
-                                   signingKey: credentialKey, certificateChain: nil)
+                                   signingKey: credentialKey, certificateChain: nil, sign: signer)
             case .packed:
                 let identity = try self.identity
                 return try .packed(authenticatorData: authenticatorData, clientDataHash: request.clientDataHash,
-                                   signingKey: identity.attestationKey, certificateChain: [identity.attestationCertificate.der()])
+                                   signingKey: identity.attestationKey, certificateChain: [identity.attestationCertificate.der()], sign: signer)
             }
         } catch {
             throw CTAPError(.other, "attestation signature failed: \(error)")

@@ -16,32 +16,20 @@ public enum SubjectPublicKeyInfo {
             let rsaPublicKey = DER.sequence(DER.unsignedInteger(n) + DER.unsignedInteger(e))
             // AlgorithmIdentifier { rsaEncryption (1.2.840.113549.1.1.1), NULL }
             let algorithm: [UInt8] = [0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00]
-            return DER.sequence(algorithm + DER.element(tag: 0x03, [0x00] + rsaPublicKey))
+            return DER.sequence(algorithm + DER.tagged(0x03, [0x00] + rsaPublicKey))
         }
     }
 }
 
-/// The few DER writers SubjectPublicKeyInfo needs (X.690 §8.1.3 definite lengths, §8.3 INTEGER).
-enum DER {
-    static func element(tag: UInt8, _ content: [UInt8]) -> [UInt8] {
-        [tag] + length(content.count) + content
-    }
-
-    static func sequence(_ content: [UInt8]) -> [UInt8] { element(tag: 0x30, content) }
+/// The DER writers SubjectPublicKeyInfo needs besides ``DER/tagged(_:_:)`` (X.690 §8.3 INTEGER).
+extension DER {
+    static func sequence(_ content: [UInt8]) -> [UInt8] { tagged(0x30, content) }
 
     /// A non-negative INTEGER from unsigned big-endian bytes: leading zeros dropped, one zero
     /// added back when the top bit is set.
     static func unsignedInteger(_ bytes: [UInt8]) -> [UInt8] {
         var value = Array(bytes.drop { $0 == 0 })
         if value.isEmpty || value[0] & 0x80 != 0 { value.insert(0, at: 0) }
-        return element(tag: 0x02, value)
-    }
-
-    static func length(_ count: Int) -> [UInt8] {
-        if count < 0x80 { return [UInt8(count)] }
-        var bytes: [UInt8] = []
-        var remaining = count
-        while remaining > 0 { bytes.insert(UInt8(remaining & 0xff), at: 0); remaining >>= 8 }
-        return [0x80 | UInt8(bytes.count)] + bytes
+        return tagged(0x02, value)
     }
 }

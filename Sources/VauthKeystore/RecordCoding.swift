@@ -65,6 +65,8 @@ enum RecordCoding {
             "kl": .int(record.privateKey.count), "hs": .boolean(record.hmacSecret != nil),
         ]
         if let name = record.rp.name { meta["rpn"] = .text(name) }
+        // Absent for WebAuthn credentials, so their records are exactly what they always were.
+        if record.kind != .webAuthn { meta["kind"] = .text(record.kind.rawValue) }
         if let name = record.user.name { meta["un"] = .text(name) }
         if let name = record.user.displayName { meta["udn"] = .text(name) }
         var secrets = [record.privateKey]
@@ -87,6 +89,11 @@ enum RecordCoding {
               let keyLength = meta["kl"]?.intValue, let hasHMAC = meta["hs"]?.boolValue else {
             throw fail("missing or mistyped field")
         }
+        var kind = CredentialKind.webAuthn
+        if let name = meta["kind"] {
+            guard let parsed = name.textValue.flatMap(CredentialKind.init(rawValue:)) else { throw fail("unknown credential kind") }
+            kind = parsed
+        }
         guard let privateKey = cursor.take(keyLength) else { throw fail("private key truncated") }
         var hmac: HMACSecretKeys?
         if hasHMAC {
@@ -99,7 +106,7 @@ enum RecordCoding {
             user: UserEntity(id: userId, name: meta["un"]?.textValue, displayName: meta["udn"]?.textValue),
             algorithm: algorithm, privateKey: privateKey, signCount: UInt32(count), signCounterMode: mode,
             discoverable: discoverable, createdAt: Int64(createdAt), protection: protection, hmacSecret: hmac,
-            backupEligible: be, backedUp: bs)
+            backupEligible: be, backedUp: bs, kind: kind)
     }
 }
 

@@ -27,10 +27,12 @@ struct HTTPJSONClient: Sendable {
         let parsed = try? JSONParser.parse([UInt8](answer.body))
         guard (200..<300).contains(answer.status) else {
             if let parsed, parsed.objectValue != nil {
-                throw .problem(service: service, status: answer.status, title: parsed["title"]?.stringValue,
-                               code: parsed["errorCode"]?.stringValue ?? parsed["code"]?.stringValue,
-                               detail: parsed["detail"]?.stringValue ?? parsed["message"]?.stringValue,
-                               fields: Self.fieldErrors(parsed["errors"]))
+                // Problem details at the top level (RFC 9457), or inside `error` as Dfns sends them.
+                let problem = parsed["error"]?.objectValue != nil ? parsed["error"]! : parsed
+                throw .problem(service: service, status: answer.status, title: problem["title"]?.stringValue,
+                               code: problem["errorCode"]?.stringValue ?? problem["code"]?.stringValue,
+                               detail: problem["detail"]?.stringValue ?? problem["message"]?.stringValue,
+                               fields: Self.fieldErrors(problem["errors"]))
             }
             throw .problem(service: service, status: answer.status, title: nil, code: nil, detail: Self.snippet(answer.body), fields: [])
         }

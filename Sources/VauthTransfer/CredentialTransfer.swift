@@ -54,6 +54,7 @@ public enum CredentialTransfer {
             ("backupEligible", .bool(record.backupEligible)),
             ("backedUp", .bool(record.backedUp)),
         ]
+        if record.kind != .webAuthn { members.append(("kind", .string(record.kind.rawValue))) }
         if let keys = record.hmacSecret {
             members.append(("hmacSecret", .object([
                 ("withUV", .string(keys.withUV.withUnsafeBytes { Base64.urlEncode($0) })),
@@ -66,6 +67,10 @@ public enum CredentialTransfer {
     /// `WebAuthn.Credential` as `WebAuthn.getCredentials` returns it: binary members in standard
     /// padded base64, the private key as PKCS#8.
     static func cdpObject(_ record: CredentialRecord) throws -> JSONValue {
+        guard record.kind == .webAuthn else {
+            throw Error("credential \(Base64.urlEncode(record.id)) is a Dfns \(record.kind.rawValue) credential, which the cdp format "
+                        + "(WebAuthn only) cannot carry: use --format vauth")
+        }
         var members: [(String, JSONValue)] = [
             ("credentialId", .string(Base64.encode(record.id))),
             ("isResidentCredential", .bool(record.discoverable)),
@@ -117,6 +122,19 @@ public enum CredentialTransfer {
             guard withUV.count == 32, withoutUV.count == 32 else { throw Error("\(path).hmacSecret keys must be 32 bytes") }
             hmac = HMACSecretKeys(withUV: SecretBytes(withUV), withoutUV: SecretBytes(withoutUV))
         }
+        let kind = try fields.optionalString("kind").map { (name: String) throws -> CredentialKind in
+            guard let kind = CredentialKind(rawValue: name) else {
+                throw Error("\(path).kind must be one of \(CredentialKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return kind
+        } ?? .webAuthn
+        // A Dfns key is kept under its app's origin (CredentialKind), which no WebAuthn RP ID can equal.
+        if kind != .webAuthn {
+            let rpId = try fields.string("rpId")
+            guard let origin = try? Origin(rpId), origin.serialized == rpId else {
+                throw Error("\(path).rpId \"\(rpId)\" must be the app origin of a Dfns \(kind.rawValue) credential, e.g. https://app.example.com")
+            }
+        }
         let discoverable = try fields.optionalBool("discoverable") ?? true
         let level = Int(try fields.optionalNumber("credProtect") ?? 1)
         guard let protection = CredentialProtection(rawValue: level) else { throw Error("\(path).credProtect must be 1, 2 or 3") }
@@ -135,7 +153,7 @@ public enum CredentialTransfer {
             algorithm: key.algorithm, privateKey: privateKey, signCount: try fields.signCount(), signCounterMode: mode,
             discoverable: discoverable, createdAt: createdAt, protection: protection,
             hmacSecret: hmac, backupEligible: try fields.optionalBool("backupEligible") ?? false,
-            backedUp: try fields.optionalBool("backedUp") ?? false)
+            backedUp: try fields.optionalBool("backedUp") ?? false, kind: kind)
     }
 
     static func cdpRecord(_ item: JSONValue, path: String, now: Int64) throws -> CredentialRecord {
@@ -245,6 +263,7 @@ public enum CredentialListing {
             ("signCount", .number(Double(record.signCount))),
             ("createdAt", .string(Timestamp.iso8601(milliseconds: record.createdAt))),
             ("discoverable", .bool(record.discoverable)),
+            ("kind", .string(record.kind.rawValue)),
         ]
         return .object(members)
     }

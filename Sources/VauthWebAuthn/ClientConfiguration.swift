@@ -11,6 +11,9 @@ public struct ClientConfiguration: Sendable {
     /// The top-level origin of a cross-origin call (L3 §5.8.1 `topOrigin`); ignored unless
     /// ``crossOrigin`` is true.
     public var topOrigin: Origin?
+    /// Members appended to every clientDataJSON after the standard ones (see
+    /// ``CollectedClientData/additionalMembers``); empty for a plain client.
+    public var additionalClientDataMembers: [(name: String, value: String)] = []
 
     public init(attachment: AuthenticatorAttachment? = nil, crossOrigin: Bool = false, topOrigin: Origin? = nil) {
         self.attachment = attachment

@@ -23,13 +23,25 @@ public struct CollectedClientData: Equatable, Sendable {
     public var crossOrigin: Bool
     /// The top-level origin; written only when ``crossOrigin`` is true (L3 §5.8.1 `topOrigin`).
     public var topOrigin: String?
+    /// Further string members after the standard ones, in order. Chromium sometimes appends
+    /// `other_keys_can_be_added_here` so that RPs stop comparing clientDataJSON against a
+    /// template (L3 §5.8.1: a verifier must not assume clientDataJSON has no other members);
+    /// fixtures reproduce it.
+    public var additionalMembers: [(name: String, value: String)]
 
-    public init(type: CeremonyType, challenge: [UInt8], origin: String, crossOrigin: Bool = false, topOrigin: String? = nil) {
+    public init(type: CeremonyType, challenge: [UInt8], origin: String, crossOrigin: Bool = false, topOrigin: String? = nil,
+                additionalMembers: [(name: String, value: String)] = []) {
         self.type = type
         self.challenge = challenge
         self.origin = origin
         self.crossOrigin = crossOrigin
         self.topOrigin = topOrigin
+        self.additionalMembers = additionalMembers
+    }
+
+    public static func == (lhs: CollectedClientData, rhs: CollectedClientData) -> Bool {
+        lhs.type == rhs.type && lhs.challenge == rhs.challenge && lhs.origin == rhs.origin && lhs.crossOrigin == rhs.crossOrigin
+            && lhs.topOrigin == rhs.topOrigin && lhs.additionalMembers.elementsEqual(rhs.additionalMembers, by: { $0 == $1 })
     }
 
     /// The JSON-compatible serialization of client data (L3 §5.8.1.1).
@@ -46,7 +58,13 @@ public struct CollectedClientData: Equatable, Sendable {
             result += Array(#","topOrigin":"#.utf8)
             result += Self.ccdToString(topOrigin)
         }
-        // No other members are collected, so the "remainder" of §5.8.1.1 is just the closing brace.
+        // The "remainder" of §5.8.1.1: any further members, then the closing brace.
+        for member in additionalMembers {
+            result.append(UInt8(ascii: ","))
+            result += Self.ccdToString(member.name)
+            result.append(UInt8(ascii: ":"))
+            result += Self.ccdToString(member.value)
+        }
         result.append(UInt8(ascii: "}"))
         return result
     }

@@ -24,7 +24,8 @@ public struct WebAuthnClient {
     /// Client data for a ceremony from `origin` under this configuration (L3 §5.8.1).
     func clientData(_ type: CollectedClientData.CeremonyType, challenge: [UInt8], origin: Origin) -> CollectedClientData {
         CollectedClientData(type: type, challenge: challenge, origin: origin.serialized, crossOrigin: configuration.crossOrigin,
-                            topOrigin: configuration.crossOrigin ? configuration.topOrigin?.serialized : nil)
+                            topOrigin: configuration.crossOrigin ? configuration.topOrigin?.serialized : nil,
+                            additionalMembers: configuration.additionalClientDataMembers)
     }
 
     /// The CTAP `uv` option for a `userVerification` requirement (L3 §5.1.3 and §5.1.4.1, "issuing

@@ -4,7 +4,8 @@ import ArgumentParser
 import Glibc
 #endif
 
-/// The commands that talk to a network service: `vauth register`, `vauth signin`, `vauth demo`.
+/// The commands that talk to a network service: `vauth register`, `vauth signin`, `vauth demo`,
+/// `vauth dfns`.
 ///
 /// They live in this second executable, which `vauth` runs in its place (exec, same arguments),
 /// because networking means FoundationNetworking, which links libcurl and with it some forty
@@ -15,9 +16,9 @@ import Glibc
 struct VauthServices: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vauth",
-        abstract: "vauth's networked commands (run through `vauth register`, `vauth signin`, `vauth demo`).",
+        abstract: "vauth's networked commands (run through `vauth register`, `signin`, `demo`, `dfns`).",
         version: Vauth.version,
-        subcommands: [RegisterCommand.self, SigninCommand.self, DemoCommand.self])
+        subcommands: [RegisterCommand.self, SigninCommand.self, DemoCommand.self, DfnsCommand.self])
 
     static func main() async {
         do {

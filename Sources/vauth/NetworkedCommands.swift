@@ -4,13 +4,13 @@ import ArgumentParser
 import Glibc
 #endif
 
-/// `register`, `signin` and `demo` talk to a network service, so they live in the executable
+/// `register`, `signin`, `demo` and `dfns` talk to a network service, so they live in the executable
 /// `vauth-services` next to this one, and `vauth` runs it in its place with the same arguments.
 /// That keeps FoundationNetworking and libcurl's forty-odd libraries out of every other command's
 /// start-up. These stand-ins only put the commands in `vauth --help`; ``forwardIfNetworked(_:)``
 /// runs before parsing (also for `vauth help register`).
 enum NetworkedCommands {
-    static let names: Set<String> = ["register", "signin", "demo"]
+    static let names: Set<String> = ["register", "signin", "demo", "dfns"]
 
     /// Replaces this process with `vauth-services` when the command is a networked one.
     static func forwardIfNetworked(_ arguments: [String]) throws {
@@ -54,4 +54,10 @@ struct DemoForward: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "Register and sign in against a local relying party that verifies with py_webauthn (needs ./setup.sh).")
+}
+
+/// `vauth dfns …`: forwarded to vauth-services.
+struct DfnsForward: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dfns", abstract: "Dfns user credentials: Key, Fido2 and RecoveryKey; action signing; user recovery.")
 }

@@ -29,7 +29,9 @@ struct ExportCommand: AsyncParsableCommand {
             records = records.filter { $0.id == id }
             guard !records.isEmpty else { throw CLIError.refused("no credential \(credentialId) in \(file.path)") }
         }
+        // Built before the note, so a refused export (a Dfns key in cdp format) prints only its error.
+        let document = try CredentialTransfer.export(records, format: format)
         Terminal.note("the export contains private keys; keep it as safe as the keystore")
-        Terminal.printJSON(try CredentialTransfer.export(records, format: format), compact: global.compact)
+        Terminal.printJSON(document, compact: global.compact)
     }
 }

@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import VauthAuthenticator
+import VauthKeystore
+import VauthServices
+import VauthWebAuthn
+
+/// `vauth dfns recover`: new credentials for a recover-user challenge, signed with the old
+/// recovery key that the recovery code decrypts (in memory only); prints the
+/// `POST /auth/recover/user` body, or, online, sends it.
+struct DfnsRecoverCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "recover",
+        abstract: "Recover a Dfns user with the recovery code; print the /auth/recover/user body (or send it).")
+
+    @OptionGroup var global: KeystoreOptions
+    @OptionGroup var dfns: DfnsOptions
+    @OptionGroup var authenticator: AuthenticatorOptions
+
+    @Option(help: ArgumentHelp("The recovery code D1-… (else $VAUTH_DFNS_RECOVERY_CODE).", valueName: "code"))
+    var code: String?
+
+    @Option(help: ArgumentHelp("The username the recovery key was made for (default: the challenge's user.name).", valueName: "name"))
+    var username: String?
+
+    @Option(help: "New first-factor credential: key or fido2.")
+    var kind: DfnsCredentialMaker.FirstFactor = .key
+
+    @Flag(help: "Add a new RecoveryKey credential; its new recovery code is printed once, on stderr.")
+    var recovery = false
+
+    @Option(name: .customLong("credential-id"), help: ArgumentHelp("Online: id of the recovery credential (for /auth/recover/user/init).", valueName: "id"))
+    var credentialId: String?
+
+    @Option(name: .customLong("verification-code"), help: ArgumentHelp("Online: the code Dfns emailed for this recovery.", valueName: "code"))
+    var verificationCode: String?
+
+    @Option(name: .customLong("org-id"), help: ArgumentHelp("Online: the organisation id.", valueName: "id"))
+    var orgId: String?
+
+    func run() async throws {
+        try await withDfnsErrors {
+            let service = try dfns.service()
+            let origin = try dfns.parsedOrigin()
+            if service == nil, credentialId != nil || verificationCode != nil || orgId != nil {
+                throw CLIError.badInput("--credential-id, --verification-code and --org-id are for online recovery (with --api-url)")
+            }
+            guard let typed = code ?? ProcessInfo.processInfo.environment["VAUTH_DFNS_RECOVERY_CODE"] else {
+                throw CLIError.badInput("no recovery code: pass --code D1-… or set VAUTH_DFNS_RECOVERY_CODE")
+            }
+            let recoveryCode = try DfnsRecoveryCode(typed: typed)
+            if let username, username.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                throw CLIError.badInput("--username is empty")
+            }
+            var challenge = try dfns.challengeJSON(online: service != nil).map { (json) throws -> DfnsRegistrationChallenge in
+                try DfnsRegistrationChallenge(json: json)
+            }
+            if challenge == nil, username == nil || credentialId == nil {
+                throw CLIError.badInput("an online recovery without --challenge needs --username and --credential-id")
+            }
+            let file = try global.open(.readWrite, create: true)
+            let ceremony = try Ceremony(file: file, authenticator: authenticator)
+            let client = service.map { DfnsClient(configuration: $0, clientVersion: Vauth.version) }
+            if challenge == nil, let client, let username, let credentialId {
+                challenge = try await client.recoveryChallenge(username: username, verificationCode: verificationCode, orgId: orgId,
+                                                               credentialId: credentialId)
+            }
+            guard let challenge else { return }
+            let maker = DfnsCredentialMaker(origin: origin, client: ceremony.client, staged: ceremony.staged,
+                                            keyAlgorithm: try authenticator.apply(to: file.policy).algorithms.first ?? .es256,
+                                            now: Authenticator.systemClock())
+            let result = try DfnsUserRecovery(maker: maker).recover(challenge, code: recoveryCode, username: username,
+                                                                     firstFactor: kind, newRecovery: recovery)
+            let shownUsername = username ?? challenge.user.name
+            let output: JSONValue
+            if let client {
+                output = try await client.completeRecovery(challenge, body: result.body)
+                if let newCode = result.newCredentials.recoveryCode { DfnsRecoveryNotice.show(newCode, username: shownUsername) }
+                try DfnsCommit.afterService(ceremony, what: "recovery")
+            } else {
+                try ceremony.commit()
+                output = result.body
+                if let newCode = result.newCredentials.recoveryCode { DfnsRecoveryNotice.show(newCode, username: shownUsername) }
+            }
+            Terminal.printJSON(output, compact: global.compact)
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import ArgumentParser
+import VauthAuthenticator
+import VauthKeystore
+import VauthServices
+import VauthWebAuthn
+
+/// `vauth dfns register`: a Key or Fido2 credential (and optionally a RecoveryKey) from a
+/// registration challenge; prints the `POST /auth/registration` body, or, online, sends it.
+struct DfnsRegisterCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "register",
+        abstract: "Make Dfns credentials for a registration challenge; print the /auth/registration body (or send it).")
+
+    @OptionGroup var global: KeystoreOptions
+    @OptionGroup var dfns: DfnsOptions
+    @OptionGroup var authenticator: AuthenticatorOptions
+
+    @Option(help: "First-factor credential: key (a raw key pair) or fido2 (a WebAuthn credential).")
+    var kind: DfnsCredentialMaker.FirstFactor = .key
+
+    @Flag(help: "Add a RecoveryKey credential; its recovery code is printed once, on stderr.")
+    var recovery = false
+
+    @Option(name: .customLong("credential-name"), help: "A name for the first-factor credential.")
+    var credentialName: String?
+
+    @Option(help: ArgumentHelp("Online without --challenge: the user (email) to get a delegated registration challenge for.",
+                               valueName: "email"))
+    var username: String?
+
+    func run() async throws {
+        try await withDfnsErrors {
+            let service = try dfns.service()
+            let origin = try dfns.parsedOrigin()
+            if service == nil, username != nil { throw CLIError.badInput("--username is for online registration (with --api-url)") }
+            var challenge = try dfns.challengeJSON(online: service != nil).map { (json) throws -> DfnsRegistrationChallenge in
+                try DfnsRegistrationChallenge(json: json)
+            }
+            if challenge == nil, username == nil {
+                throw CLIError.badInput("online registration needs --challenge or --username (for /auth/registration/delegated)")
+            }
+            let file = try global.open(.readWrite, create: true)
+            let ceremony = try Ceremony(file: file, authenticator: authenticator)
+            let client = service.map { DfnsClient(configuration: $0, clientVersion: Vauth.version) }
+            if challenge == nil, let client, let username {
+                challenge = try await client.delegatedRegistrationChallenge(username: username)
+            }
+            guard let challenge else { return }
+            let maker = DfnsCredentialMaker(origin: origin, client: ceremony.client, staged: ceremony.staged,
+                                            keyAlgorithm: try authenticator.apply(to: file.policy).algorithms.first ?? .es256,
+                                            now: Authenticator.systemClock())
+            let credentials = try maker.make(for: challenge, firstFactor: kind, recovery: recovery, credentialName: credentialName)
+            let output: JSONValue
+            if let client {
+                output = try await client.completeRegistration(challenge, body: credentials.body)
+                // The service holds the recovery credential now: the code is shown even if the
+                // keystore write below fails.
+                if let code = credentials.recoveryCode { DfnsRecoveryNotice.show(code, username: challenge.user.name) }
+                try DfnsCommit.afterService(ceremony, what: "registration")
+            } else {
+                try ceremony.commit()
+                output = credentials.body
+                if let code = credentials.recoveryCode { DfnsRecoveryNotice.show(code, username: challenge.user.name) }
+            }
+            Terminal.printJSON(output, compact: global.compact)
+        }
+    }
+}
