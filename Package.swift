@@ -15,6 +15,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Only VauthBridge (and so the CLI) uses NIO: its WebSocket client speaks the DevTools Protocol.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // System libraries. The shims hold what Swift cannot import (macros, inline functions).
@@ -34,17 +36,25 @@ let package = Package(
         // Deterministic WebAuthn test vectors (`vauth fixtures`): the real authenticator and client
         // driven by a seeded DRBG, plus the negative vectors an RP must refuse.
         .target(name: "VauthFixtures", dependencies: ["VauthWebAuthn", "VauthAuthenticator", "VauthCrypto", "VauthCBOR"]),
+        // `vauth attach`: answers a real Chromium page's navigator.credentials through the DevTools Protocol.
+        .target(name: "VauthBridge", dependencies: [
+            "VauthWebAuthn", "VauthAuthenticator", "VauthCrypto",
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"),
+        ]),
         .target(name: "VauthBench", dependencies: ["COpenSSL", "VauthKeystore", "VauthAuthenticator", "VauthCrypto", "VauthCBOR", "VauthWebAuthn"]),
         // The CLI is two executables: `vauth` (every offline command) and `vauth-services` (the
-        // commands that use the network, which `vauth` runs in their place). Only the second links
-        // VauthServices and so FoundationNetworking, libcurl and its forty-odd libraries, which
-        // otherwise took half of every `vauth get` to load.
+        // commands that use the network — register, signin, demo, dfns, attach — which `vauth`
+        // runs in their place). Only the second links VauthServices and VauthBridge, and so
+        // Foundation, FoundationNetworking, libcurl and its forty-odd libraries, and swift-nio,
+        // whose loading otherwise took half of every `vauth get`.
         .executableTarget(name: "vauth", dependencies: [
             "VauthCBOR", "VauthCrypto", "VauthAuthenticator", "VauthKeystore", "VauthWebAuthn", "VauthTransfer", "VauthBench", "VauthFixtures",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "vauth-services", dependencies: [
-            "VauthCBOR", "VauthCrypto", "VauthAuthenticator", "VauthKeystore", "VauthWebAuthn", "VauthServices",
+            "VauthCBOR", "VauthCrypto", "VauthAuthenticator", "VauthKeystore", "VauthWebAuthn", "VauthServices", "VauthBridge",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: [.define("VAUTH_SERVICES")]),
 
@@ -56,6 +66,7 @@ let package = Package(
         // A child process for the keystore's crash and concurrency tests (killed mid-write, or run eight at once).
         .executableTarget(name: "keystore-stress", dependencies: ["VauthKeystore", "VauthAuthenticator", "VauthCrypto"],
                           path: "Tests/KeystoreStress"),
+        .testTarget(name: "VauthBridgeTests", dependencies: ["VauthBridge", "VauthWebAuthn"]),
         .testTarget(name: "VauthServicesTests", dependencies: ["VauthServices", "VauthWebAuthn", "VauthAuthenticator", "VauthCrypto"]),
         .testTarget(name: "VauthFixturesTests", dependencies: ["VauthFixtures", "VauthWebAuthn", "VauthAuthenticator", "VauthCrypto", "VauthCBOR"]),
         .testTarget(name: "VauthWebAuthnTests", dependencies: ["VauthWebAuthn", "VauthAuthenticator", "VauthCrypto", "VauthCBOR"]),

@@ -1,0 +1,15 @@
+/// Why `vauth attach` could not start or had to stop.
+public enum BridgeError: Error, Sendable, CustomStringConvertible {
+    /// `--cdp` is not an `http://host:port` address.
+    case badEndpoint(String)
+    /// Nothing answers at the DevTools address, or it does not speak the DevTools Protocol.
+    case unreachable(String)
+    /// The browser answered a command with an error, or the connection broke.
+    case protocolError(String)
+
+    public var description: String {
+        switch self {
+        case .badEndpoint(let message), .unreachable(let message), .protocolError(let message): return message
+        }
+    }
+}
