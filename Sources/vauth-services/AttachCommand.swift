@@ -32,17 +32,23 @@ struct AttachCommand: AsyncParsableCommand {
         let address: URL
         do { address = try DevToolsEndpoint.parseAddress(cdp) } catch { throw CLIError.badInput(error.description) }
         // Flags are checked, and the keystore unlocked once, before anything is attached.
-        _ = try authenticator.apply(to: AuthenticatorPolicy())
         let path = global.path
         let exists = KeystoreFile.exists(at: path)
         let unlock = try global.unlock(newKeystore: !exists)
-        if exists { try KeystoreFile(path: path, unlock: unlock, access: .read).close() }
+        var policy = AuthenticatorPolicy()
+        if exists {
+            let file = try KeystoreFile(path: path, unlock: unlock, access: .read)
+            policy = file.policy
+            file.close()
+        }
+        policy = try authenticator.apply(to: policy)
 
         let endpoint: DevToolsEndpoint
         do { endpoint = try await DevToolsEndpoint.discover(address) } catch let error as BridgeError {
             throw CLIError.refused(error.description)
         }
-        let performer = KeystorePerformer(options: global, authenticator: authenticator, attachment: attachment, unlock: unlock)
+        let performer = KeystorePerformer(options: global, authenticator: authenticator, attachment: attachment, unlock: unlock,
+                                          capabilitiesAtStart: KeystorePerformer.capabilities(policy: policy, attachment: attachment))
         let bridge = Bridge(endpoint: endpoint, performer: performer, log: { Terminal.note("attach: \($0)") })
 
         let signals = Self.stopOnSignals { Task { await bridge.stop() } }
@@ -102,12 +108,13 @@ private struct KeystorePerformer: CeremonyPerformer, @unchecked Sendable {
 
     /// A platform authenticator with user verification, when the policy makes vauth one; conditional
     /// mediation lists passkeys of platform authenticators (and providers), not security keys.
-    func capabilities() -> BridgeCapabilities {
-        var policy = (try? authenticator.apply(to: AuthenticatorPolicy())) ?? AuthenticatorPolicy()
-        if KeystoreFile.exists(at: options.path), let file = try? KeystoreFile(path: options.path, unlock: unlock, access: .read) {
-            policy = (try? authenticator.apply(to: file.policy)) ?? file.policy
-            file.close()
-        }
+    /// Worked out once at the start: pages ask often, and opening the keystore for each question
+    /// would cost a passphrase derivation every time.
+    let capabilitiesAtStart: BridgeCapabilities
+
+    func capabilities() -> BridgeCapabilities { capabilitiesAtStart }
+
+    static func capabilities(policy: AuthenticatorPolicy, attachment: AuthenticatorAttachment?) -> BridgeCapabilities {
         let platform = attachment != .crossPlatform
         return BridgeCapabilities(userVerifyingPlatformAuthenticator: platform && policy.userVerification == .supported,
                                   conditionalGet: platform)

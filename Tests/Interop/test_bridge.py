@@ -406,7 +406,19 @@ def shape(value):
 
 
 def test_same_json_as_chromiums_virtual_authenticator(browser, rp, tmp_path):
-    """The same page and RP with Chromium's own virtual authenticator (no vauth attached), then with vauth."""
+    """The same page and RP with Chromium's own virtual authenticator (no vauth attached), then with
+    vauth: top-level register and sign-in, and a register in a cross-origin iframe."""
+    iframe_src = f"http://rp2.localhost:{rp.port}/"
+
+    def ceremonies(context) -> list[dict]:
+        page = context.pages[0]
+        page.goto(rp.url)
+        assert page.evaluate("register('heidi')")["verified"]
+        assert page.evaluate("signIn()")["verified"]
+        frame = add_iframe(page, iframe_src, "publickey-credentials-create; publickey-credentials-get")
+        assert frame.evaluate("register('heidi')")["verified"]
+        return rp.posted[-3:]
+
     posted = {}
     context = browser.new_context()
     try:
@@ -416,21 +428,15 @@ def test_same_json_as_chromiums_virtual_authenticator(browser, rp, tmp_path):
         cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
             "protocol": "ctap2", "transport": "usb", "hasResidentKey": True, "hasUserVerification": True,
             "isUserVerified": True, "automaticPresenceSimulation": True}})
-        page.goto(rp.url)
-        assert page.evaluate("register('heidi')")["verified"]
-        assert page.evaluate("signIn()")["verified"]
-        posted["chromium"] = rp.posted[-2:]
+        posted["chromium"] = ceremonies(context)
     finally:
         context.close()
 
     vauth = Attached(VauthCLI(tmp_path), browser.devtools_port)
     context = browser.new_context()
     try:
-        page = context.new_page()
-        page.goto(rp.url)
-        assert page.evaluate("register('heidi')")["verified"]
-        assert page.evaluate("signIn()")["verified"]
-        posted["vauth"] = rp.posted[-2:]
+        context.new_page()
+        posted["vauth"] = ceremonies(context)
     finally:
         context.close()
         assert vauth.stop() == 0
@@ -444,7 +450,9 @@ def test_same_json_as_chromiums_virtual_authenticator(browser, rp, tmp_path):
         data_a, data_b = (json.loads(b64decode(x["response"]["clientDataJSON"])) for x in (a, b))
         # Chromium adds "other_keys_can_be_added_here" now and then, so RPs do not parse by position.
         assert set(data_a) - {"other_keys_can_be_added_here"} == set(data_b)
-        assert {k: data_a[k] for k in ("type", "origin", "crossOrigin")} == {k: data_b[k] for k in ("type", "origin", "crossOrigin")}
+        compared = ("type", "origin", "crossOrigin", "topOrigin")
+        assert {k: data_a.get(k) for k in compared} == {k: data_b.get(k) for k in compared}
+    assert json.loads(b64decode(posted["vauth"][2]["json"]["response"]["clientDataJSON"]))["crossOrigin"] is True
 
 
 @pytest.mark.parametrize("example", ["example_playwright.py", "example_selenium.py"])
