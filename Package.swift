@@ -30,6 +30,8 @@ let package = Package(
         .target(name: "VauthAuthenticator", dependencies: ["VauthCBOR", "VauthCrypto"]),
         .target(name: "VauthKeystore", dependencies: ["VauthCBOR", "VauthCrypto", "VauthAuthenticator"],
                 exclude: ["FORMAT.md"]),
+        // CTAPHID (CTAP 2.2 §11.2) framing and channels as pure types, and a UDP carrier.
+        .target(name: "VauthTransport", dependencies: ["VauthAuthenticator", "VauthCBOR"]),
         .target(name: "VauthWebAuthn", dependencies: ["VauthCBOR", "VauthCrypto", "VauthAuthenticator"]),
         .target(name: "VauthServices", dependencies: ["VauthWebAuthn", "VauthAuthenticator", "VauthCrypto"]),
         .target(name: "VauthTransfer", dependencies: ["VauthWebAuthn", "VauthAuthenticator", "VauthCrypto"]),
@@ -45,8 +47,9 @@ let package = Package(
         ]),
         .target(name: "VauthBench", dependencies: ["COpenSSL", "VauthKeystore", "VauthAuthenticator", "VauthCrypto", "VauthCBOR", "VauthWebAuthn"]),
         // The CLI is two executables: `vauth` (every offline command) and `vauth-services` (the
-        // commands that use the network — register, signin, demo, dfns, attach — which `vauth`
-        // runs in their place). Only the second links VauthServices and VauthBridge, and so
+        // commands that use the network — register, signin, demo, dfns, attach, serve — which
+        // `vauth` runs in their place). Only the second links VauthServices, VauthBridge and
+        // VauthTransport, and so
         // Foundation, FoundationNetworking, libcurl and its forty-odd libraries, and swift-nio,
         // whose loading otherwise took half of every `vauth get`.
         .executableTarget(name: "vauth", dependencies: [
@@ -55,6 +58,7 @@ let package = Package(
         ]),
         .executableTarget(name: "vauth-services", dependencies: [
             "VauthCBOR", "VauthCrypto", "VauthAuthenticator", "VauthKeystore", "VauthWebAuthn", "VauthServices", "VauthBridge",
+            "VauthTransport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: [.define("VAUTH_SERVICES")]),
 
@@ -66,6 +70,7 @@ let package = Package(
         // A child process for the keystore's crash and concurrency tests (killed mid-write, or run eight at once).
         .executableTarget(name: "keystore-stress", dependencies: ["VauthKeystore", "VauthAuthenticator", "VauthCrypto"],
                           path: "Tests/KeystoreStress"),
+        .testTarget(name: "VauthTransportTests", dependencies: ["VauthTransport", "VauthAuthenticator", "VauthCBOR", "VauthCrypto"]),
         .testTarget(name: "VauthBridgeTests", dependencies: ["VauthBridge", "VauthWebAuthn"]),
         .testTarget(name: "VauthServicesTests", dependencies: ["VauthServices", "VauthWebAuthn", "VauthAuthenticator", "VauthCrypto"]),
         .testTarget(name: "VauthFixturesTests", dependencies: ["VauthFixtures", "VauthWebAuthn", "VauthAuthenticator", "VauthCrypto", "VauthCBOR"]),

@@ -7,6 +7,10 @@ public struct CTAPStatus: RawRepresentable, Hashable, Sendable, CustomStringConv
     public static let invalidCommand = CTAPStatus(rawValue: 0x01)
     public static let invalidParameter = CTAPStatus(rawValue: 0x02)
     public static let invalidLength = CTAPStatus(rawValue: 0x03)
+    public static let invalidSequence = CTAPStatus(rawValue: 0x04)
+    public static let timeout = CTAPStatus(rawValue: 0x05)
+    public static let channelBusy = CTAPStatus(rawValue: 0x06)
+    public static let invalidChannel = CTAPStatus(rawValue: 0x0B)
     public static let cborUnexpectedType = CTAPStatus(rawValue: 0x11)
     public static let invalidCBOR = CTAPStatus(rawValue: 0x12)
     public static let missingParameter = CTAPStatus(rawValue: 0x14)
@@ -20,9 +24,17 @@ public struct CTAPStatus: RawRepresentable, Hashable, Sendable, CustomStringConv
     public static let invalidOption = CTAPStatus(rawValue: 0x2C)
     public static let noCredentials = CTAPStatus(rawValue: 0x2E)
     public static let notAllowed = CTAPStatus(rawValue: 0x30)
+    public static let keepaliveCancel = CTAPStatus(rawValue: 0x2D)
+    public static let pinInvalid = CTAPStatus(rawValue: 0x31)
+    public static let pinBlocked = CTAPStatus(rawValue: 0x32)
     public static let pinAuthInvalid = CTAPStatus(rawValue: 0x33)
+    public static let pinAuthBlocked = CTAPStatus(rawValue: 0x34)
     public static let pinNotSet = CTAPStatus(rawValue: 0x35)
     public static let puatRequired = CTAPStatus(rawValue: 0x36)
+    public static let pinPolicyViolation = CTAPStatus(rawValue: 0x37)
+    public static let requestTooLarge = CTAPStatus(rawValue: 0x39)
+    public static let invalidSubcommand = CTAPStatus(rawValue: 0x3E)
+    public static let unauthorizedPermission = CTAPStatus(rawValue: 0x40)
     public static let unsupportedExtension = CTAPStatus(rawValue: 0x41)
     public static let other = CTAPStatus(rawValue: 0x7F)
 
@@ -32,6 +44,10 @@ public struct CTAPStatus: RawRepresentable, Hashable, Sendable, CustomStringConv
         case .invalidCommand: return "CTAP1_ERR_INVALID_COMMAND"
         case .invalidParameter: return "CTAP1_ERR_INVALID_PARAMETER"
         case .invalidLength: return "CTAP1_ERR_INVALID_LENGTH"
+        case .invalidSequence: return "CTAP1_ERR_INVALID_SEQ"
+        case .timeout: return "CTAP1_ERR_TIMEOUT"
+        case .channelBusy: return "CTAP1_ERR_CHANNEL_BUSY"
+        case .invalidChannel: return "CTAP1_ERR_INVALID_CHANNEL"
         case .cborUnexpectedType: return "CTAP2_ERR_CBOR_UNEXPECTED_TYPE"
         case .invalidCBOR: return "CTAP2_ERR_INVALID_CBOR"
         case .missingParameter: return "CTAP2_ERR_MISSING_PARAMETER"
@@ -45,9 +61,17 @@ public struct CTAPStatus: RawRepresentable, Hashable, Sendable, CustomStringConv
         case .invalidOption: return "CTAP2_ERR_INVALID_OPTION"
         case .noCredentials: return "CTAP2_ERR_NO_CREDENTIALS"
         case .notAllowed: return "CTAP2_ERR_NOT_ALLOWED"
+        case .keepaliveCancel: return "CTAP2_ERR_KEEPALIVE_CANCEL"
+        case .pinInvalid: return "CTAP2_ERR_PIN_INVALID"
+        case .pinBlocked: return "CTAP2_ERR_PIN_BLOCKED"
         case .pinAuthInvalid: return "CTAP2_ERR_PIN_AUTH_INVALID"
+        case .pinAuthBlocked: return "CTAP2_ERR_PIN_AUTH_BLOCKED"
         case .pinNotSet: return "CTAP2_ERR_PIN_NOT_SET"
         case .puatRequired: return "CTAP2_ERR_PUAT_REQUIRED"
+        case .pinPolicyViolation: return "CTAP2_ERR_PIN_POLICY_VIOLATION"
+        case .requestTooLarge: return "CTAP2_ERR_REQUEST_TOO_LARGE"
+        case .invalidSubcommand: return "CTAP2_ERR_INVALID_SUBCOMMAND"
+        case .unauthorizedPermission: return "CTAP2_ERR_UNAUTHORIZED_PERMISSION"
         case .unsupportedExtension: return "CTAP2_ERR_UNSUPPORTED_EXTENSION"
         case .other: return "CTAP1_ERR_OTHER"
         default: return "CTAP status 0x" + String(rawValue, radix: 16)

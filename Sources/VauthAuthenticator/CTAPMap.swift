@@ -7,6 +7,13 @@ struct CTAPMap {
     let entries: [CBORValue: CBORValue]
     let context: String
 
+    static let empty = CTAPMap(entries: [:], context: "")
+
+    private init(entries: [CBORValue: CBORValue], context: String) {
+        self.entries = entries
+        self.context = context
+    }
+
     init(_ value: CBORValue, context: String) throws(CTAPError) {
         guard let map = value.mapValue else { throw CTAPError(.cborUnexpectedType, "\(context) is a \(value.kindDescription), not a map") }
         entries = map

@@ -7,6 +7,8 @@ import VauthCrypto
 public protocol CredentialStore: AnyObject {
     /// The credential with `id`, if it exists and belongs to `rpId`.
     func credential(id: [UInt8], rpId: String) throws -> CredentialRecord?
+    /// The credential with `id`, whatever its RP (U2F authenticate names no RP ID).
+    func credential(id: [UInt8]) throws -> CredentialRecord?
     /// The discoverable credentials of `rpId`, newest first, as summaries: a store with many
     /// credentials need not decrypt them all to answer.
     func discoverableCredentials(rpId: String) throws -> [CredentialSummary]
@@ -19,6 +21,13 @@ public protocol CredentialStore: AnyObject {
     func updateSignCount(id: [UInt8], to count: UInt32) throws
     /// Removes a credential; false when there was none with that id.
     @discardableResult func delete(id: [UInt8]) throws -> Bool
+}
+
+extension CredentialStore {
+    /// The default looks through every credential; stores with an index answer directly.
+    public func credential(id: [UInt8]) throws -> CredentialRecord? {
+        try allCredentials().first { $0.id == id }
+    }
 }
 
 /// What a store can say about a credential without decrypting it: enough to choose among
@@ -59,6 +68,10 @@ public final class InMemoryCredentialStore: CredentialStore {
 
     public func credential(id: [UInt8], rpId: String) -> CredentialRecord? {
         records.first { $0.id == id && $0.rpId == rpId }
+    }
+
+    public func credential(id: [UInt8]) -> CredentialRecord? {
+        records.first { $0.id == id }
     }
 
     public func discoverableCredentials(rpId: String) -> [CredentialSummary] {

@@ -20,6 +20,8 @@ public struct RelyingPartyEntity: Equatable, Sendable {
         let map = try CTAPMap(cbor, context: "rp")
         id = try map.required("id", "id", \.textValue)
         name = try map.optional("name", "name", \.textValue)
+        // icon was dropped from WebAuthn, but a present one must still be a string (CTAP 2.0 §5.1).
+        _ = try map.optional("icon", "icon", \.textValue)
     }
 }
 
@@ -52,6 +54,7 @@ public struct UserEntity: Equatable, Sendable {
         guard (1...64).contains(id.count) else { throw CTAPError(.invalidLength, "user.id must be 1 to 64 bytes") }
         name = try map.optional("name", "name", \.textValue)
         displayName = try map.optional("displayName", "displayName", \.textValue)
+        _ = try map.optional("icon", "icon", \.textValue)
     }
 }
 

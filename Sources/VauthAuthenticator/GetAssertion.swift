@@ -116,11 +116,26 @@ struct PendingAssertions {
 }
 
 extension Authenticator {
-    /// authenticatorGetAssertion (CTAP 2.2 §6.2.2).
+    /// authenticatorGetAssertion (CTAP 2.2 §6.2.2; step numbers below are that section's).
     public func getAssertion(_ request: GetAssertionRequest) throws(CTAPError) -> GetAssertionResponse {
         pendingAssertions = nil
-        try rejectPinUvAuthParam(request.pinUvAuthParam, protocol: request.pinUvAuthProtocol)
-        let userVerified = try performUserVerification(requested: request.userVerification)
+        // Steps 1–2: zero-length pinUvAuthParam, pinUvAuthProtocol.
+        let pinUvAuthProtocol = try checkPinUvAuthParamPresence(request.pinUvAuthParam, protocol: request.pinUvAuthProtocol)
+        // Steps 3–4: options (rk was refused while parsing); with a pinUvAuthParam "uv" is ignored.
+        // Without any UV an assertion is still allowed: getAssertion has no PUAT_REQUIRED rule
+        // unless alwaysUv, which this authenticator does not set.
+        let userVerified: Bool
+        if let pinUvAuthProtocol, let param = request.pinUvAuthParam {
+            // Step 6: the pinUvAuthToken must verify and carry the ga permission for this RP.
+            try verifyPinUvAuthParam(param, protocol: pinUvAuthProtocol, clientDataHash: request.clientDataHash,
+                                     permission: .getAssertion, rpId: request.rpId)
+            userVerified = true
+        } else {
+            userVerified = try performUserVerification(requested: request.userVerification)
+        }
+        guard request.allowList.count <= Self.maximumCredentialCountInList else {
+            throw CTAPError(.limitExceeded, "allowList has \(request.allowList.count) entries; the most is \(Self.maximumCredentialCountInList)")
+        }
 
         // Step 7: locate applicable credentials, dropping those credProtect hides (CTAP 2.2 §12.1).
         if !request.allowList.isEmpty {
@@ -128,9 +143,15 @@ extension Authenticator {
             // not read at all.
             for descriptor in request.allowList where descriptor.type == "public-key" {
                 let record: CredentialRecord?
-                do { record = try store.credential(id: descriptor.id, rpId: request.rpId) } catch { throw .store(error, "look up credentials") }
+                do {
+                    // A U2F registration is stored under its application parameter (CTAP 2.2
+                    // §10.3): a CTAP2 request for the same RP finds it through SHA-256(rpId).
+                    record = try store.credential(id: descriptor.id, rpId: request.rpId)
+                        ?? store.credential(id: descriptor.id, rpId: U2FRegistration.rpId(forApplication: SHA256.hash(Array(request.rpId.utf8))))
+                } catch { throw .store(error, "look up credentials") }
                 if let record, isUsable(record.protection, userVerified: userVerified, allowListed: true) {
-                    return try assert(with: record, request: request, userVerified: userVerified, numberOfCredentials: nil)
+                    return try assert(with: record, request: request, userVerified: userVerified, numberOfCredentials: nil,
+                                      accountSelection: false)
                 }
             }
             throw CTAPError(.noCredentials, "no credential for \(request.rpId) matches")
@@ -156,7 +177,8 @@ extension Authenticator {
             pendingAssertions = PendingAssertions(request: request, remaining: summaries.dropFirst().map(\.id),
                                                   userVerified: userVerified, startedAt: now())
         }
-        return try assert(with: record, request: request, userVerified: userVerified, numberOfCredentials: count > 1 ? count : nil)
+        return try assert(with: record, request: request, userVerified: userVerified, numberOfCredentials: count > 1 ? count : nil,
+                          accountSelection: count > 1)
     }
 
     /// authenticatorGetNextAssertion (CTAP 2.2 §6.3): the next credential of the last
@@ -172,7 +194,8 @@ extension Authenticator {
             let record: CredentialRecord?
             do { record = try store.credential(id: id, rpId: pending.request.rpId) } catch { throw .store(error, "read a credential") }
             if let record {
-                return try assert(with: record, request: pending.request, userVerified: pending.userVerified, numberOfCredentials: nil)
+                return try assert(with: record, request: pending.request, userVerified: pending.userVerified, numberOfCredentials: nil,
+                                  accountSelection: true)
             }
         }
         pendingAssertions = nil
@@ -188,9 +211,12 @@ extension Authenticator {
         }
     }
 
-    /// Steps 9–12: extensions, counter, authenticator data, signature.
+    /// Steps 8–12: user presence (granted), extensions, counter, authenticator data, signature.
+    /// The user's name and display name are returned only to a verified user choosing among
+    /// several accounts on an authenticator without a display; otherwise only the user handle
+    /// (CTAP 2.2 §6.2.2, response member "user").
     private func assert(with record: CredentialRecord, request: GetAssertionRequest, userVerified: Bool,
-                        numberOfCredentials: Int?) throws(CTAPError) -> GetAssertionResponse {
+                        numberOfCredentials: Int?, accountSelection: Bool) throws(CTAPError) -> GetAssertionResponse {
         var extensionOutputs: [CBORValue: CBORValue] = [:]
         if let input = request.extensions.hmacSecret {
             // hmac-secret needs user presence (CTAP 2.2 §12.5).
@@ -200,6 +226,8 @@ extension Authenticator {
                     input, keys: keys, userVerified: userVerified, keyAgreementKey: keyAgreementKey()))
             }
         }
+
+        let user = userVerified && accountSelection ? record.user : UserEntity(id: record.user.id)
 
         let mode = counterOverride ?? record.signCounterMode
         var signCount: UInt32 = 0
@@ -222,7 +250,7 @@ extension Authenticator {
             throw CTAPError(.other, "signing failed: \(error)")
         }
         return GetAssertionResponse(credentialId: record.id, authenticatorData: authenticatorData, authenticatorDataBytes: bytes,
-                                    signature: signature, user: record.discoverable ? record.user : nil,
+                                    signature: signature, user: record.discoverable ? user : nil,
                                     numberOfCredentials: numberOfCredentials, algorithm: record.algorithm)
     }
 }

@@ -13,7 +13,9 @@ public struct AuthenticatorInfo: Sendable {
     public var maxCredentialIdLength: Int
     public var transports: [String]
     public var algorithms: [COSEAlgorithm]
+    public var minPINLength: Int
     public var firmwareVersion: Int
+    public var forcePINChange: Bool
     public var attestationFormats: [String]
 
     public var cborValue: CBORValue {
@@ -28,6 +30,8 @@ public struct AuthenticatorInfo: Sendable {
             0x08: .int(maxCredentialIdLength),
             0x09: .array(transports.map(CBORValue.text)),
             0x0A: .array(algorithms.map { ["type": "public-key", "alg": .int($0.rawValue)] }),
+            0x0C: .boolean(forcePINChange),
+            0x0D: .int(minPINLength),
             0x0E: .int(firmwareVersion),
             0x16: .array(attestationFormats.map(CBORValue.text)),
         ]
@@ -37,28 +41,49 @@ public struct AuthenticatorInfo: Sendable {
 extension Authenticator {
     /// The firmware version getInfo reports: vauth's version as major·10000 + minor·100 + patch.
     public static let firmwareVersion = 100
+    /// The largest CTAP message (command byte and CBOR) ``handle(_:)`` accepts; the CTAPHID
+    /// limit of 7609 bytes (CTAP 2.2 §11.2.4) is the most a single HID message can carry.
+    public static let maximumMessageSize = 7609
+    /// The most entries an allowList or excludeList may have.
+    public static let maximumCredentialCountInList = 64
+    /// Credential ids this authenticator makes are 16 bytes; it accepts others up to this.
+    public static let maximumCredentialIdLength = 128
 
-    /// authenticatorGetInfo (CTAP 2.2 §6.4).
+    /// makeCredUvNotRqd (CTAP 2.2 §6.4): while no PIN is set, non-discoverable credentials can be
+    /// made without user verification. Once a PIN is set, every makeCredential needs a
+    /// pinUvAuthParam (or built-in UV), as CTAP 2.0 platforms expect.
+    var makeCredUvNotRequired: Bool { !isPINSet }
+
+    /// authenticatorGetInfo (CTAP 2.2 §6.4). Everything listed is implemented: FIDO_2_1 and
+    /// FIDO_2_2 need clientPIN with pinUvAuthToken (both protocols), credentialManagement,
+    /// selection, authenticatorConfig and, for 2.2, hmac-secret-mc; U2F_V2 is CTAP1 over MSG.
     public func getInfo() -> AuthenticatorInfo {
         var options: [String: Bool] = [
             "rk": true, "up": true, "plat": false,
-            // makeCredential without UV is fine for non-discoverable and discoverable credentials alike.
-            "makeCredUvNotRqd": true,
+            "clientPin": isPINSet,
+            "pinUvAuthToken": true,
+            "credMgmt": true,
+            "authnrCfg": true,
+            "setMinPINLength": true,
         ]
+        if makeCredUvNotRequired { options["makeCredUvNotRqd"] = true }
         // "uv" present means built-in UV exists; absent means none (CTAP 2.2 §6.4 options table).
         if policy.userVerification != .unsupported { options["uv"] = true }
+        let minimumPINLength = (try? pinState().minimumLength) ?? PINState.defaultMinimumLength
         return AuthenticatorInfo(
-            versions: ["FIDO_2_0", "FIDO_2_1"],
+            versions: ["U2F_V2", "FIDO_2_0", "FIDO_2_1", "FIDO_2_2"],
             extensions: ["credProtect", "hmac-secret", "hmac-secret-mc"],
             aaguid: aaguid,
             options: options,
-            maxMsgSize: 7609,
+            maxMsgSize: Self.maximumMessageSize,
             pinUvAuthProtocols: [2, 1],
-            maxCredentialCountInList: 64,
-            maxCredentialIdLength: 128,
-            transports: ["usb"],
+            maxCredentialCountInList: Self.maximumCredentialCountInList,
+            maxCredentialIdLength: Self.maximumCredentialIdLength,
+            transports: transports,
             algorithms: policy.algorithms,
+            minPINLength: minimumPINLength,
             firmwareVersion: Self.firmwareVersion,
+            forcePINChange: (try? pinState().forceChange) ?? false,
             attestationFormats: policy.attestation == .none ? ["none"] : ["packed", "none"])
     }
 }

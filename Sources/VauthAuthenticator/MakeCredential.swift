@@ -138,12 +138,12 @@ public struct MakeCredentialResponse: Sendable {
 }
 
 extension Authenticator {
-    /// authenticatorMakeCredential (CTAP 2.2 §6.1.2), for an authenticator without a PIN whose
-    /// user is always present.
+    /// authenticatorMakeCredential (CTAP 2.2 §6.1.2; step numbers below are that section's).
+    /// The user is always present (the simulated touch is granted at once).
     public func makeCredential(_ request: MakeCredentialRequest) throws(CTAPError) -> MakeCredentialResponse {
-        // Steps 1–2: a zero-length pinUvAuthParam asks "is a PIN set?" (it is not); any other
-        // pinUvAuthParam cannot be valid, since this authenticator never issued a token.
-        try rejectPinUvAuthParam(request.pinUvAuthParam, protocol: request.pinUvAuthProtocol)
+        // Steps 1–2: a zero-length pinUvAuthParam asks "is a PIN set?"; any other needs a
+        // supported pinUvAuthProtocol.
+        let pinUvAuthProtocol = try checkPinUvAuthParamPresence(request.pinUvAuthParam, protocol: request.pinUvAuthProtocol)
 
         // Step 3: the first pubKeyCredParams entry, in the RP's order, that this authenticator supports.
         guard let algorithm = request.pubKeyCredParams.lazy
@@ -153,12 +153,39 @@ extension Authenticator {
             throw CTAPError(.unsupportedAlgorithm, "none of the RP's algorithms \(request.pubKeyCredParams.map(\.algorithm)) is enabled \(policy.algorithms.map(\.name))")
         }
 
-        // Steps 4–5: options. up=false makes no sense for a ceremony that creates a credential.
+        // Steps 4–5: options. up=false makes no sense for a ceremony that creates a credential;
+        // with a pinUvAuthParam the "uv" option is ignored (the token carries the verification).
         if request.userPresence == false { throw CTAPError(.invalidOption, "options.up=false is not allowed in makeCredential") }
-        if request.enterpriseAttestation != nil { throw CTAPError(.invalidParameter, "enterprise attestation is not supported") }
-        let userVerified = try performUserVerification(requested: request.userVerification)
+        let uvOption = request.userVerification && pinUvAuthProtocol == nil
+        if uvOption && policy.userVerification == .unsupported {
+            throw CTAPError(.invalidOption, "user verification was requested but this authenticator has no built-in method")
+        }
 
-        // Step 6: excludeList. A credProtect level 3 credential stays hidden without UV.
+        // Steps 6–8: an authenticator protected by user verification (a PIN, or built-in UV)
+        // demands it. With makeCredUvNotRqd (advertised while no PIN is set) only discoverable
+        // credentials need it; once a PIN is set, every credential does.
+        if isProtectedByUserVerification, pinUvAuthProtocol == nil, !uvOption {
+            if !makeCredUvNotRequired || request.residentKey {
+                throw CTAPError(.puatRequired, request.residentKey
+                    ? "a discoverable credential needs user verification (a pinUvAuthParam or options.uv)"
+                    : "a PIN is set: makeCredential needs a pinUvAuthParam")
+            }
+        }
+
+        // Step 9: enterprise attestation is not offered (getInfo has no "ep").
+        if request.enterpriseAttestation != nil { throw CTAPError(.invalidParameter, "enterprise attestation is not supported") }
+
+        // Step 11: the pinUvAuthToken, or built-in user verification.
+        let userVerified: Bool
+        if let pinUvAuthProtocol, let param = request.pinUvAuthParam {
+            try verifyPinUvAuthParam(param, protocol: pinUvAuthProtocol, clientDataHash: request.clientDataHash,
+                                     permission: .makeCredential, rpId: request.rp.id)
+            userVerified = true
+        } else {
+            userVerified = try performUserVerification(requested: uvOption)
+        }
+
+        // Step 12: excludeList. A credProtect level 3 credential stays hidden without UV.
         for descriptor in request.excludeList where descriptor.type == "public-key" {
             let existing: CredentialRecord?
             do { existing = try store.credential(id: descriptor.id, rpId: request.rp.id) } catch { throw .store(error, "look up excluded credentials") }
@@ -167,7 +194,8 @@ extension Authenticator {
             }
         }
 
-        // Step 11: make the key pair and credential.
+        // Step 13: user presence, always granted.
+        // Step 16: make the key pair and credential.
         let key: SigningKey
         let privateKey: SecretBytes
         let credentialId: [UInt8]
@@ -188,7 +216,7 @@ extension Authenticator {
             protection: request.extensions.credProtect ?? .userVerificationOptional, hmacSecret: hmacKeys,
             backupEligible: policy.backupEligible, backedUp: policy.backupEligible && policy.backedUp)
 
-        // Step 9: extension outputs, in authenticator data.
+        // Step 15: extension outputs, in authenticator data.
         var extensionOutputs: [CBORValue: CBORValue] = [:]
         if let protection = request.extensions.credProtect { extensionOutputs["credProtect"] = .int(protection.rawValue) }
         if request.extensions.hmacSecret { extensionOutputs["hmac-secret"] = true }
@@ -197,7 +225,7 @@ extension Authenticator {
                 input, keys: hmacKeys, userVerified: userVerified, keyAgreementKey: keyAgreementKey()))
         }
 
-        // Step 12–13: authenticator data with attested credential data.
+        // Step 18: authenticator data with attested credential data; step 19: the attestation statement.
         var flags: AuthenticatorFlags = [.userPresent]
         if userVerified { flags.insert(.userVerified) }
         if record.backupEligible { flags.insert(.backupEligible) }
@@ -211,7 +239,7 @@ extension Authenticator {
 
         let attestation = try makeAttestation(for: request, authenticatorData: authenticatorData.bytes, credentialKey: key)
 
-        // Step 14: store, replacing a discoverable credential of the same RP and user.
+        // Step 17: store, replacing a discoverable credential of the same RP and user.
         var replacing: [UInt8]?
         do {
             if request.residentKey {

@@ -20,6 +20,11 @@ public final class StagedCredentialStore: CredentialStore {
         return try base.credential(id: id, rpId: rpId).map(withCounter)
     }
 
+    public func credential(id: [UInt8]) throws -> CredentialRecord? {
+        if let staged = saved.last(where: { $0.record.id == id }) { return withCounter(staged.record) }
+        return try base.credential(id: id).map(withCounter)
+    }
+
     public func discoverableCredentials(rpId: String) throws -> [CredentialSummary] {
         let replaced = Set(saved.compactMap(\.replacing))
         let staged = saved.map(\.record).filter { $0.discoverable && $0.rpId == rpId }.map(CredentialSummary.init)

@@ -24,7 +24,9 @@ final class FixtureCeremony {
         case .none, .x5c: policy.attestation = .packed
         case .self: policy.attestation = .self
         }
-        policy.userVerification = .supported
+        // An authenticator with built-in UV makes a discoverable credential only with UV (CTAP 2.2
+        // §6.1.2, CTAP2_ERR_PUAT_REQUIRED): a fixture without UV is made by one without it.
+        policy.userVerification = fixture.userVerification ? .supported : .unsupported
         policy.signCounter = fixture.counter
         policy.backupEligible = fixture.backupEligible
         policy.backedUp = fixture.backedUp

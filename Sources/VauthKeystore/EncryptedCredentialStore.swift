@@ -12,6 +12,10 @@ public final class EncryptedCredentialStore: CredentialStore {
         try file.record(id: id, rpId: rpId)
     }
 
+    public func credential(id: [UInt8]) throws -> CredentialRecord? {
+        try file.record(id: id, rpId: nil)
+    }
+
     public func discoverableCredentials(rpId: String) throws -> [CredentialSummary] {
         try file.discoverableSummaries(rpId: rpId)
     }
@@ -31,4 +35,17 @@ public final class EncryptedCredentialStore: CredentialStore {
     @discardableResult public func delete(id: [UInt8]) throws -> Bool {
         try file.delete(ids: [id]) > 0
     }
+}
+
+/// The ``PINStateStore`` of `vauth serve`: the PIN state sealed in the keystore's identity
+/// section, so a wrong PIN counts against the retries even across a restart.
+public final class KeystorePINStateStore: PINStateStore {
+    public let file: KeystoreFile
+
+    public init(file: KeystoreFile) {
+        self.file = file
+    }
+
+    public func loadPINState() throws -> PINState { file.pinState }
+    public func savePINState(_ state: PINState) throws { try file.setPINState(state) }
 }

@@ -46,6 +46,8 @@ public final class KeystoreFile {
     private var createdAt: Int64
 
     public private(set) var policy: AuthenticatorPolicy
+    /// The clientPIN state, sealed in the identity section (vauth serve's PIN and retries).
+    public private(set) var pinState = PINState()
 
     /// Whether the keystore exists on disk (a new one is written by its first change).
     public var existsOnDisk: Bool { file != nil }
@@ -84,6 +86,7 @@ public final class KeystoreFile {
                                               header: header, path: path)
             }
             (policy, createdAt) = try IdentityCoding.decodePolicy(identityPlaintext, path: path)
+            pinState = try IdentityCoding.decodePIN(identityPlaintext, path: path)
             counters = try CounterJournal.read(keystorePath: path, keystoreId: header.keystoreId, key: keys.counterKey)
         } else {
             guard let creation else { throw KeystoreError.notFound(path: path) }
@@ -209,7 +212,7 @@ public final class KeystoreFile {
     public func setPolicy(_ newPolicy: AuthenticatorPolicy) throws(KeystoreError) {
         try requireWritable()
         let identity = try identity()
-        let plaintext = try IdentityCoding.encode(identity: identity, policy: newPolicy, createdAt: createdAt)
+        let plaintext = try IdentityCoding.encode(identity: identity, policy: newPolicy, createdAt: createdAt, pin: pinState)
         try rewrite(adding: [], removing: [], identity: plaintext)
         policy = newPolicy
     }
@@ -217,9 +220,17 @@ public final class KeystoreFile {
     /// Replaces the identity (a new AAGUID, a new attestation chain).
     public func setIdentity(_ newIdentity: AuthenticatorIdentity) throws(KeystoreError) {
         try requireWritable()
-        let plaintext = try IdentityCoding.encode(identity: newIdentity, policy: policy, createdAt: createdAt)
+        let plaintext = try IdentityCoding.encode(identity: newIdentity, policy: policy, createdAt: createdAt, pin: pinState)
         try rewrite(adding: [], removing: [], identity: plaintext)
         cachedIdentity = newIdentity
+    }
+
+    /// Replaces the clientPIN state (a new PIN, a retries counter that moved) in one atomic write.
+    public func setPINState(_ newState: PINState) throws(KeystoreError) {
+        try requireWritable()
+        let plaintext = try IdentityCoding.encode(identity: try identity(), policy: policy, createdAt: createdAt, pin: newState)
+        try rewrite(adding: [], removing: [], identity: plaintext)
+        pinState = newState
     }
 
     /// Re-encrypts everything under a new passphrase or key file: new salt, new data key, every

@@ -112,17 +112,30 @@ enum RecordCoding {
 
 /// The identity section: AAGUID, attestation CA and leaf (keys and certificates), default policy.
 enum IdentityCoding {
-    static func encode(identity: AuthenticatorIdentity, policy: AuthenticatorPolicy, createdAt: Int64) throws(KeystoreError) -> SecretBytes {
+    /// The identity section: identity, policy, creation time and, when one was ever stored, the
+    /// clientPIN state (its PIN hash LEFT(SHA-256(PIN), 16) is the third secret, after the keys).
+    static func encode(identity: AuthenticatorIdentity, policy: AuthenticatorPolicy, createdAt: Int64,
+                       pin: PINState? = nil) throws(KeystoreError) -> SecretBytes {
         do {
             let rootKey = try identity.rootKey.pkcs8DER(), attestationKey = try identity.attestationKey.pkcs8DER()
-            let meta: CBORValue = [
+            var meta: CBORValue = [
                 "aaguid": .bytes(identity.aaguid.bytes),
                 "rootCert": .bytes(try identity.rootCertificate.der()),
                 "attCert": .bytes(try identity.attestationCertificate.der()),
                 "rootKeyLen": .int(rootKey.count), "attKeyLen": .int(attestationKey.count),
                 "policy": PolicyCoding.encode(policy), "created": .int(Int(createdAt)),
             ]
-            return SectionPlaintext.encode(metadata: meta, secrets: [rootKey, attestationKey])
+            var secrets = [rootKey, attestationKey]
+            if let pin {
+                meta = .map(meta.mapValue!.merging([
+                    "pin": [
+                        "hashLen": .int(pin.pinHash?.count ?? 0), "len": .int(pin.pinLength), "retries": .int(pin.retries),
+                        "minLen": .int(pin.minimumLength), "force": .boolean(pin.forceChange),
+                    ],
+                ]) { $1 })
+                if let hash = pin.pinHash { secrets.append(hash) }
+            }
+            return SectionPlaintext.encode(metadata: meta, secrets: secrets)
         } catch {
             throw KeystoreError.crypto("identity: \(error)")
         }
@@ -147,6 +160,27 @@ enum IdentityCoding {
         return aaguid
     }
 
+    /// The clientPIN state; a keystore that never stored one has no PIN and full retries.
+    static func decodePIN(_ plaintext: SecretBytes, path: String) throws(KeystoreError) -> PINState {
+        let (meta, cursorStart) = try SectionPlaintext.decode(plaintext, section: "identity", path: path)
+        guard let pin = meta["pin"] else { return PINState() }
+        var cursor = cursorStart
+        func fail(_ reason: String) -> KeystoreError { .malformedSection(path: path, section: "identity", reason: reason) }
+        guard let hashLength = pin["hashLen"]?.intValue, hashLength == 0 || hashLength == 16,
+              let length = pin["len"]?.intValue, let retries = pin["retries"]?.intValue, (0...PINState.maximumRetries).contains(retries),
+              let minimum = pin["minLen"]?.intValue, let force = pin["force"]?.boolValue,
+              let rootKeyLength = meta["rootKeyLen"]?.intValue, let attKeyLength = meta["attKeyLen"]?.intValue,
+              cursor.take(rootKeyLength) != nil, cursor.take(attKeyLength) != nil else {
+            throw fail("bad PIN state")
+        }
+        var hash: SecretBytes?
+        if hashLength > 0 {
+            guard let taken = cursor.take(hashLength) else { throw fail("PIN hash missing") }
+            hash = taken
+        }
+        return PINState(pinHash: hash, pinLength: length, retries: retries, minimumLength: minimum, forceChange: force)
+    }
+
     static func decodeIdentity(_ plaintext: SecretBytes, path: String) throws(KeystoreError) -> AuthenticatorIdentity {
         let (meta, cursorStart) = try SectionPlaintext.decode(plaintext, section: "identity", path: path)
         var cursor = cursorStart
@@ -154,7 +188,8 @@ enum IdentityCoding {
         guard let aaguidBytes = meta["aaguid"]?.bytesValue, let aaguid = AAGUID(bytes: aaguidBytes),
               let rootCert = meta["rootCert"]?.bytesValue, let attCert = meta["attCert"]?.bytesValue,
               let rootKeyLength = meta["rootKeyLen"]?.intValue, let attKeyLength = meta["attKeyLen"]?.intValue,
-              let rootKeyDER = cursor.take(rootKeyLength), let attKeyDER = cursor.take(attKeyLength), cursor.isAtEnd else {
+              let rootKeyDER = cursor.take(rootKeyLength), let attKeyDER = cursor.take(attKeyLength),
+              cursor.take(meta["pin"]?["hashLen"]?.intValue ?? 0) != nil, cursor.isAtEnd else {
             throw fail("missing or mistyped field")
         }
         do {

@@ -22,9 +22,12 @@ extension WebAuthnClient {
         let clientDataHash = clientData.hash
 
         // Is this authenticator eligible, and with which options?
-        let info = authenticator.getInfo()
         let selection = options.authenticatorSelection ?? AuthenticatorSelectionCriteria()
         let attachment = try attachment(requested: selection.authenticatorAttachment)
+        // The in-process authenticator is whatever this client attaches it as: its getInfo
+        // transports then agree with the transports the response reports.
+        authenticator.transports = attachment.transports
+        let info = authenticator.getInfo()
         let residentKey: Bool
         switch selection.effectiveResidentKey {
         case .required:
@@ -35,7 +38,11 @@ extension WebAuthnClient {
         case .discouraged:
             residentKey = false
         }
-        let userVerification = try userVerificationOption(selection.userVerification, info: info)
+        var userVerification = try userVerificationOption(selection.userVerification, info: info)
+        // CTAP 2.2 §6.1.2 steps 6–8: an authenticator protected by built-in UV makes a
+        // discoverable credential only with UV (CTAP2_ERR_PUAT_REQUIRED otherwise), so a
+        // platform verifies the user for one whatever the RP's preference, as browsers do.
+        if residentKey && !userVerification && info.options["uv"] == true { userVerification = true }
 
         let (extensions, prfRequest) = try authenticatorExtensions(for: options.extensions, info: info)
 

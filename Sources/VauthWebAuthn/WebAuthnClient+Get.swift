@@ -34,6 +34,7 @@ extension WebAuthnClient {
         let clientData = clientData(.get, challenge: options.challenge, origin: origin)
         let clientDataHash = clientData.hash
 
+        authenticator.transports = (configuration.attachment ?? .crossPlatform).transports
         let info = authenticator.getInfo()
         let userVerification = try userVerificationOption(options.userVerification, info: info)
         var allowList = options.allowCredentials.map { CredentialDescriptor(id: $0.id, type: $0.type, transports: $0.transports) }

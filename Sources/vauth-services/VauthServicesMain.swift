@@ -5,7 +5,8 @@ import Glibc
 #endif
 
 /// The commands that talk to a network service: `vauth register`, `vauth signin`, `vauth demo`,
-/// `vauth dfns`, `vauth attach` (a DevTools WebSocket, through swift-nio).
+/// `vauth dfns`, `vauth attach` (a DevTools WebSocket, through swift-nio), `vauth serve` (CTAPHID
+/// over UDP).
 ///
 /// They live in this second executable, which `vauth` runs in its place (exec, same arguments),
 /// because networking means FoundationNetworking, which links libcurl and with it some forty
@@ -16,9 +17,9 @@ import Glibc
 struct VauthServices: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vauth",
-        abstract: "vauth's networked commands (run through `vauth register`, `signin`, `demo`, `dfns`, `attach`).",
+        abstract: "vauth's networked commands (run through `vauth register`, `signin`, `demo`, `dfns`, `attach`, `serve`).",
         version: Vauth.version,
-        subcommands: [RegisterCommand.self, SigninCommand.self, DemoCommand.self, DfnsCommand.self, AttachCommand.self])
+        subcommands: [RegisterCommand.self, SigninCommand.self, DemoCommand.self, DfnsCommand.self, AttachCommand.self, ServeCommand.self])
 
     static func main() async {
         do {

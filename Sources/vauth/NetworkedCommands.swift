@@ -4,13 +4,13 @@ import ArgumentParser
 import Glibc
 #endif
 
-/// `register`, `signin`, `demo`, `dfns` and `attach` talk to a network service, so they live in the executable
+/// `register`, `signin`, `demo`, `dfns`, `attach` and `serve` talk to a network or a socket, so they live in the executable
 /// `vauth-services` next to this one, and `vauth` runs it in its place with the same arguments.
 /// That keeps FoundationNetworking and libcurl's forty-odd libraries out of every other command's
 /// start-up. These stand-ins only put the commands in `vauth --help`; ``forwardIfNetworked(_:)``
 /// runs before parsing (also for `vauth help register`).
 enum NetworkedCommands {
-    static let names: Set<String> = ["register", "signin", "demo", "dfns", "attach"]
+    static let names: Set<String> = ["register", "signin", "demo", "dfns", "attach", "serve"]
 
     /// Replaces this process with `vauth-services` when the command is a networked one.
     static func forwardIfNetworked(_ arguments: [String]) throws {
@@ -67,4 +67,11 @@ struct AttachForward: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "attach",
         abstract: "Answer a running Chromium's navigator.credentials.create()/get() through the DevTools Protocol.")
+}
+
+/// `vauth serve`: forwarded to vauth-services.
+struct ServeForward: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the keystore as a CTAPHID security key over UDP (one 64-byte report per datagram).")
 }

@@ -19,7 +19,7 @@ struct Vauth: AsyncParsableCommand {
             DemoForward.self, InitCommand.self, CreateCommand.self, GetCommand.self, ListCommand.self, DeleteCommand.self,
             ExportCommand.self, ImportCommand.self, PasswdCommand.self, InfoCommand.self, AttestationCACommand.self,
             PolicyCommand.self, CheckCommand.self, RegisterForward.self, SigninForward.self, DfnsForward.self, BenchCommand.self,
-            FixturesCommand.self, AttachForward.self,
+            FixturesCommand.self, AttachForward.self, ServeForward.self,
         ])
 
     /// Runs the command and turns every failure into one `vauth: error:` line and the contract's

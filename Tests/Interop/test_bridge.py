@@ -312,8 +312,10 @@ def test_refusals_reach_the_page_and_write_nothing(attach, context, rp, flags, s
     vauth = attach(*flags)
     page = context.new_page()
     page.goto(rp.url)
-    # A keystore with one credential (no UV asked: --no-uv refuses it).
-    assert page.evaluate("register('dave', { userVerification: 'discouraged' })")["verified"]
+    # A keystore with one credential (no UV asked: --no-uv refuses it). It is not discoverable: an
+    # authenticator with built-in UV makes a discoverable one only with UV (CTAP 2.2 §6.1.2).
+    created = page.evaluate("register('dave', { userVerification: 'discouraged', residentKey: 'discouraged' })")
+    assert created["verified"]
     before = keystore_state(vauth.cli)
     expression = script if argument is None else f"() => ({script})({argument})"
     result = page.evaluate(expression)
@@ -321,7 +323,7 @@ def test_refusals_reach_the_page_and_write_nothing(attach, context, rp, flags, s
     assert result["isTypeError"] if name == "TypeError" else result["isDOMException"], result
     assert keystore_state(vauth.cli) == before
     # vauth keeps serving.
-    assert page.evaluate("signIn({ userVerification: 'discouraged' })")["verified"]
+    assert page.evaluate("(id) => signIn({ userVerification: 'discouraged', allow: [id] })", created["credentialId"])["verified"]
 
 
 def test_excluded_credential_is_invalid_state(attach, context, rp):

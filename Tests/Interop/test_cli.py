@@ -877,7 +877,12 @@ def test_no_supported_algorithm_fails_cleanly(vauth, enrolled):
 
 
 def test_uv_discouraged_with_no_uv(vauth):
-    registration = register(vauth, "--no-uv", uv="discouraged", require_uv=False)
+    # A discoverable credential needs UV on an authenticator with built-in UV (CTAP 2.2 §6.1.2):
+    # the client asks for it, the (simulated) user refuses, nothing is stored.
+    refused = vauth.create(creation_options(uv="discouraged"), ORIGIN, "--no-uv")
+    assert refused.code == 1 and refused.stderr.startswith("vauth: error: NotAllowedError")
+    assert "CTAP2_ERR_OPERATION_DENIED" in refused.stderr and vauth.keystore_bytes() is None
+    registration = register(vauth, "--no-uv", uv="discouraged", require_uv=False, resident=False)
     assert auth_data_flags(registration.response) & 0x04 == 0
     response, verified = authenticate(vauth, registration, "--no-uv", uv="discouraged", require_uv=False)
     assert auth_data_flags(response) & 0x04 == 0 and verified.user_verified is False

@@ -10,7 +10,10 @@ struct CTAPCommandTests {
         let response = auth.handle([0x04])
         #expect(response.first == 0x00)
         let info = try CBORDecoder().decode(response.dropFirst())
-        #expect(info[1] == ["FIDO_2_0", "FIDO_2_1"])
+        #expect(info[1] == ["U2F_V2", "FIDO_2_0", "FIDO_2_1", "FIDO_2_2"])
+        #expect(info[4]?["clientPin"] == false)
+        #expect(info[4]?["credMgmt"] == true)
+        #expect(info[9] == ["internal"])
         #expect(info[3] == .bytes(AAGUID.vauthDefault.bytes))
         #expect(info[4]?["uv"] == true)
         #expect(info[4]?["rk"] == true)
@@ -47,11 +50,21 @@ struct CTAPCommandTests {
         let rkInGet: CBORValue = [1: "example.com", 2: .bytes(exampleHash), 5: ["rk": true]]
         #expect(auth.handle([0x02] + rkInGet.encoded) == [CTAPStatus.unsupportedOption.rawValue])
         #expect(auth.handle([0x08]) == [CTAPStatus.notAllowed.rawValue])
-        #expect(auth.handle([0x07]) == [CTAPStatus.notAllowed.rawValue])
-        #expect(auth.handle([0x06] + CBORValue.map([1: 2, 2: 4]).encoded) == [CTAPStatus.pinNotSet.rawValue])
+        #expect(auth.handle([0x07]) == [CTAPStatus.operationDenied.rawValue], "reset without --allow-reset")
+        #expect(auth.handle([0x06] + CBORValue.map([1: 2, 2: 4]).encoded) == [CTAPStatus.missingParameter.rawValue])
+        #expect(auth.handle([0x06] + CBORValue.map([1: 2, 2: 0x42]).encoded) == [CTAPStatus.invalidSubcommand.rawValue])
+        #expect(auth.handle([0x0A] + CBORValue.map([1: 0x42]).encoded) == [CTAPStatus.invalidSubcommand.rawValue])
+        #expect(auth.handle([0x0A] + CBORValue.map([1: 1]).encoded) == [CTAPStatus.puatRequired.rawValue])
+        #expect(auth.handle([0x0B]) == [CTAPStatus.ok.rawValue])
+        #expect(auth.handle([0x04] + [UInt8](repeating: 0, count: Authenticator.maximumMessageSize)) == [CTAPStatus.requestTooLarge.rawValue])
+        let tooMany = makeRequest(exclude: (0..<65).map { [UInt8($0)] }).cborValue.encoded
+        #expect(auth.handle([0x01] + tooMany) == [CTAPStatus.limitExceeded.rawValue])
+        var tooManyAllowed: [CBORValue: CBORValue] = [1: "example.com", 2: .bytes(exampleHash)]
+        tooManyAllowed[3] = .array((0..<65).map { ["type": "public-key", "id": .bytes([UInt8($0)])] })
+        #expect(auth.handle([0x02] + CBORValue.map(tooManyAllowed).encoded) == [CTAPStatus.limitExceeded.rawValue])
     }
 
-    @Test func randomMessagesNeverCrash() {
+    @Test func randomMessagesNeverCrash() throws {
         let auth = makeAuthenticator()
         var state: UInt64 = 0xC7A9
         for _ in 0..<3000 {
@@ -62,7 +75,12 @@ struct CTAPCommandTests {
                 state = state &* 6364136223846793005 &+ 1442695040888963407
                 message.append(UInt8(truncatingIfNeeded: state >> 33))
             }
-            _ = auth.handle(message)
+            let response = auth.handle(message)
+            // Every answer starts with a known status byte; only a success carries CBOR after it.
+            let status = try #require(response.first)
+            #expect(CTAPStatus(rawValue: status).name != "CTAP status 0x" + String(status, radix: 16), "unnamed status \(status)")
+            if status != CTAPStatus.ok.rawValue { #expect(response.count == 1) }
+            else if response.count > 1 { #expect((try? CBORDecoder().decode(response.dropFirst())) != nil) }
         }
     }
 }

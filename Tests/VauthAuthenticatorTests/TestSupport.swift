@@ -21,7 +21,8 @@ func makeRequest(rpId: String = "example.com", userId: [UInt8] = [1, 2, 3], algo
                           user: UserEntity(id: userId, name: "alice@example.com", displayName: "Alice"),
                           pubKeyCredParams: algorithms.map { CredentialParameter(algorithm: $0) },
                           excludeList: exclude.map { CredentialDescriptor(id: $0) }, extensions: extensions,
-                          residentKey: rk, userVerification: uv)
+                          // A discoverable credential needs UV on an authenticator with built-in UV (CTAP 2.2 §6.1.2 step 7).
+                          residentKey: rk, userVerification: uv || rk)
 }
 
 func expectStatus(_ status: CTAPStatus, _ body: () throws -> Void) -> Bool {

@@ -16,6 +16,7 @@ struct InfoCommand: AsyncParsableCommand {
         let identity = try file?.identity() ?? AuthenticatorIdentity.generate(now: Authenticator.systemClock() / 1000)
         let policy = file?.policy ?? AuthenticatorPolicy()
         let auth = Authenticator(identity: identity, policy: try authenticator.apply(to: policy), store: InMemoryCredentialStore())
+        if let file { auth.pinStore = KeystorePINStateStore(file: file) }
         let info = auth.getInfo()
         Terminal.printJSON(.object([
             ("versions", .array(info.versions.map(JSONValue.string))),
