@@ -112,6 +112,8 @@ def test_wrong_pins_count_down_block_and_survive_a_restart(vauth, protocol):
     assert "stopped" in server.log()
     keystore = vauth.keystore_bytes()
     assert hashlib.sha256(b"correct horse").digest()[:16] not in keystore, "the PIN hash is sealed"
+    vauth.run("check").ok()
+    assert vauth.run("info").ok().json["options"]["clientPin"] is True
 
     with VauthServe(vauth, "--uv-mode", "unsupported") as server:
         pin = ClientPin(Ctap2(server.device()), chosen)
