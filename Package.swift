@@ -9,6 +9,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "vauth", targets: ["vauth"]),
+        .executable(name: "vauth-services", targets: ["vauth-services"]),
         .library(name: "VauthAuthenticator", targets: ["VauthAuthenticator"]),
         .library(name: "VauthWebAuthn", targets: ["VauthWebAuthn"]),
     ],
@@ -52,17 +53,28 @@ let package = Package(
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"),
         ]),
-        .target(name: "VauthBench", dependencies: ["VauthKeystore", "VauthAuthenticator", "VauthCrypto", "VauthCBOR", "VauthServices"]),
+        .target(name: "VauthBench", dependencies: ["COpenSSL", "VauthKeystore", "VauthAuthenticator", "VauthCrypto", "VauthCBOR", "VauthWebAuthn"]),
+        // The CLI is two executables: `vauth` (every offline command) and `vauth-services` (the
+        // commands that use the network — register, signin, demo, dfns, attach, serve — which
+        // `vauth` runs in their place). Only the second links VauthServices, VauthBridge and
+        // VauthTransport, and so
+        // Foundation, FoundationNetworking, libcurl and its forty-odd libraries, and swift-nio,
+        // whose loading otherwise took half of every `vauth get`.
         .executableTarget(name: "vauth", dependencies: [
-            "VauthCBOR", "VauthCrypto", "VauthAuthenticator", "VauthKeystore", "VauthWebAuthn", "VauthServices", "VauthTransfer", "VauthBench",
-            "VauthFixtures", "VauthBridge", "VauthTransport",
+            "VauthCBOR", "VauthCrypto", "VauthAuthenticator", "VauthKeystore", "VauthWebAuthn", "VauthTransfer", "VauthBench", "VauthFixtures",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .executableTarget(name: "vauth-services", dependencies: [
+            "VauthCBOR", "VauthCrypto", "VauthAuthenticator", "VauthKeystore", "VauthWebAuthn", "VauthServices", "VauthBridge",
+            "VauthTransport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: [.define("VAUTH_SERVICES")]),
 
         .testTarget(name: "VauthCBORTests", dependencies: ["VauthCBOR"]),
         .testTarget(name: "VauthCryptoTests", dependencies: ["VauthCrypto", "VauthCBOR"]),
         .testTarget(name: "VauthAuthenticatorTests", dependencies: ["VauthAuthenticator", "VauthCrypto", "VauthCBOR"]),
-        .testTarget(name: "VauthKeystoreTests", dependencies: ["VauthKeystore", "VauthAuthenticator", "VauthCrypto", "VauthCBOR", "keystore-stress"]),
+        .testTarget(name: "VauthKeystoreTests", dependencies: ["VauthKeystore", "VauthAuthenticator", "VauthCrypto", "VauthCBOR", "keystore-stress"],
+                    exclude: ["Fixtures"]),
         // A child process for the keystore's crash and concurrency tests (killed mid-write, or run eight at once).
         .executableTarget(name: "keystore-stress", dependencies: ["VauthKeystore", "VauthAuthenticator", "VauthCrypto"],
                           path: "Tests/KeystoreStress"),

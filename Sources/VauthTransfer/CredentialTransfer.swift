@@ -1,4 +1,3 @@
-import Foundation
 import VauthAuthenticator
 import VauthCrypto
 import VauthWebAuthn
@@ -247,24 +246,6 @@ public enum CredentialTransfer {
             }
             return UInt32(count)
         }
-    }
-}
-
-/// Times as ISO 8601 in UTC with milliseconds, the way JavaScript's `toISOString` writes them.
-public enum Timestamp {
-    public static func iso8601(milliseconds: Int64) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
-    }
-
-    public static func milliseconds(iso8601 text: String) -> Int64? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return Int64((date.timeIntervalSince1970 * 1000).rounded()) }
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: text).map { Int64($0.timeIntervalSince1970 * 1000) }
     }
 }
 

@@ -1,23 +1,26 @@
 import ArgumentParser
-import Foundation
 import VauthCrypto
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The `vauth` command line. Each subcommand lives in its own file and does wiring only: parse
 /// flags, open the keystore, call one library function, print its result. The contract is
 /// ../shared/contracts/cli.md (summarised in the README).
 @main
 struct Vauth: AsyncParsableCommand {
-    static let version = "0.1.0"
+    static let version = VauthRelease.version
 
     static let configuration = CommandConfiguration(
         commandName: "vauth",
         abstract: "A virtual FIDO2/WebAuthn authenticator: real credentials, an encrypted keystore, no browser.",
         version: version,
         subcommands: [
-            DemoCommand.self, InitCommand.self, CreateCommand.self, GetCommand.self, ListCommand.self, DeleteCommand.self,
+            DemoForward.self, InitCommand.self, CreateCommand.self, GetCommand.self, ListCommand.self, DeleteCommand.self,
             ExportCommand.self, ImportCommand.self, PasswdCommand.self, InfoCommand.self, AttestationCACommand.self,
-            PolicyCommand.self, CheckCommand.self, RegisterCommand.self, SigninCommand.self, DfnsCommand.self, BenchCommand.self,
-            FixturesCommand.self, AttachCommand.self, ServeCommand.self,
+            PolicyCommand.self, CheckCommand.self, RegisterForward.self, SigninForward.self, DfnsForward.self, BenchCommand.self,
+            FixturesCommand.self, AttachForward.self, ServeForward.self,
         ])
 
     /// Runs the command and turns every failure into one `vauth: error:` line and the contract's
@@ -25,7 +28,14 @@ struct Vauth: AsyncParsableCommand {
     static func main() async {
         // Before any passphrase, key file or keystore is read: no core dump may hold them.
         CoreDumpProtection.enable()
+        // The one answer that needs no parsing: ArgumentParser's reflection over every command's
+        // options is most of a start-up otherwise.
+        if CommandLine.arguments.dropFirst().elementsEqual(["--version"]) {
+            Terminal.writeStdout(version + "\n")
+            return
+        }
         do {
+            try NetworkedCommands.forwardIfNetworked(Array(CommandLine.arguments.dropFirst()))
             var command = try parseAsRoot(CredentialIdArgument.normalize(Array(CommandLine.arguments.dropFirst())))
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
@@ -37,11 +47,11 @@ struct Vauth: AsyncParsableCommand {
             if code == .success {
                 // --help, --version: ArgumentParser's own text, on stdout.
                 print(fullMessage(for: error))
-                Foundation.exit(0)
+                Glibc.exit(0)
             }
             let failure = CLIFailure(error, parseMessage: message(for: error))
             Terminal.printError(failure.message)
-            Foundation.exit(failure.exitCode)
+            Glibc.exit(failure.exitCode)
         }
     }
 }

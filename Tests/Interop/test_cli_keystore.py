@@ -312,7 +312,7 @@ DAMAGE = {
     "truncated-to-10-bytes": (lambda d: d[:10], ("truncated", "not a vauth keystore")),
     "empty-file": (lambda d: b"", ("not a vauth keystore", "truncated", "empty")),
     "text-file": (lambda d: b"# my notes\nnothing to see here, just a text file\n" * 4, ("not a vauth keystore",)),
-    "version-changed": (lambda d: d[:8] + b"\x00\x02" + d[10:], ("format version",)),
+    "version-changed": (lambda d: d[:8] + b"\x00\x03" + d[10:], ("format version",)),
     "magic-bit-flipped": (lambda d: _flip(d, 3), ("not a vauth keystore",)),
     "header-salt-bit-flipped": (lambda d: _flip(d, 30, 5), ("corrupt",)),
     "header-wrapped-key-bit-flipped": (lambda d: _flip(d, 100, 2), ("corrupt",)),

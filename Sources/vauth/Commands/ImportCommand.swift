@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import VauthAuthenticator
 import VauthCrypto
 import VauthKeystore
@@ -28,20 +27,5 @@ struct ImportCommand: AsyncParsableCommand {
         let file = try global.open(.readWrite, create: true)
         try file.insert(records)
         Terminal.printJSON(.object([("imported", .array(records.map { .string(Base64.urlEncode($0.id)) }))]), compact: global.compact)
-    }
-}
-
-/// Reads a file argument, `-` meaning stdin.
-enum InputFile {
-    static func read(_ path: String, what: String) throws -> String {
-        let data: Data?
-        if path == "-" {
-            data = FileHandle.standardInput.readDataToEndOfFile()
-        } else {
-            data = FileManager.default.contents(atPath: KeystoreOptions.absolute(path))
-        }
-        guard let data else { throw CLIError.badInput("cannot read \(what) \(path)") }
-        guard let text = String(data: data, encoding: .utf8) else { throw CLIError.badInput("\(what) \(path) is not UTF-8 text") }
-        return text
     }
 }

@@ -5,8 +5,8 @@ import VauthKeystore
 import VauthTransport
 
 /// `vauth serve`: the keystore as a security key over CTAPHID (CTAP 2.2 §11.2) on UDP, the way
-/// the SoloKeys simulator is reached. Wiring only: open the keystore, build the authenticator,
-/// run ``CTAPHIDServer`` until SIGINT/SIGTERM.
+/// the SoloKeys simulator is reached, or as a Linux uhid device. Wiring only: open the keystore,
+/// build the authenticator, run ``CTAPHIDServer`` until SIGINT/SIGTERM.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
@@ -17,6 +17,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("udp"), help: ArgumentHelp("Address to listen on; replies go to the sender.", valueName: "host:port"))
     var address = "127.0.0.1:8111"
+
+    @Flag(name: .long, help: "Be a USB HID security key through /dev/uhid (Linux, uhid module, root or udev access) instead of UDP.")
+    var uhid = false
 
     @Flag(name: .long, help: "Let authenticatorReset wipe the keystore's credentials and PIN (throwaway keystores in test rigs only).")
     var allowReset = false
@@ -29,11 +32,22 @@ struct ServeCommand: AsyncParsableCommand {
         auth.pinStore = KeystorePINStateStore(file: file)
         auth.allowsReset = allowReset
         auth.transports = ["usb"]
-        let socket: UDPSocket
-        do { socket = try UDPSocket(host: host, port: port) } catch { throw CLIError.refused("cannot listen on \(address): \(error)") }
-        let server = try CTAPHIDServer(authenticator: auth, socket: socket) { line in Terminal.note("serve: " + line) }
+        let setting = "keystore \(file.path)\(allowReset ? ", reset allowed" : "")"
+        if uhid {
+            let device: UHIDDevice
+            do { device = try UHIDDevice() } catch { throw CLIError.refused("\(error)") }
+            try serve(auth, over: device, announcing: "serve: attached as a uhid USB security key (\(setting))")
+        } else {
+            let socket: UDPSocket
+            do { socket = try UDPSocket(host: host, port: port) } catch { throw CLIError.refused("cannot listen on \(address): \(error)") }
+            try serve(auth, over: socket, announcing: "serve: listening on udp \(socket.localAddress) (\(setting))")
+        }
+    }
+
+    private func serve<Carrier: CTAPHIDCarrier>(_ auth: Authenticator, over carrier: Carrier, announcing line: String) throws {
+        let server = try CTAPHIDServer(authenticator: auth, carrier: carrier) { line in Terminal.note("serve: " + line) }
         server.stopOnTerminationSignals()
-        Terminal.note("serve: listening on udp \(socket.localAddress) (keystore \(file.path)\(allowReset ? ", reset allowed" : ""))")
+        Terminal.note(line)
         try server.run()
         Terminal.note("serve: stopped")
     }
