@@ -9,6 +9,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "vauth", targets: ["vauth"]),
+        .executable(name: "vauth-services", targets: ["vauth-services"]),
         .library(name: "VauthAuthenticator", targets: ["VauthAuthenticator"]),
         .library(name: "VauthWebAuthn", targets: ["VauthWebAuthn"]),
     ],
@@ -23,21 +24,27 @@ let package = Package(
                        providers: [.apt(["libcbor-dev"])]),
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "libcrypto",
                        providers: [.apt(["libssl-dev"])]),
+        // Hosts and RP IDs: UTS #46 / IDNA2008 through libidn2, registrable domains through libpsl.
+        .systemLibrary(name: "CLibIDN2", path: "Sources/CLibIDN2", pkgConfig: "libidn2",
+                       providers: [.apt(["libidn2-dev"])]),
+        .systemLibrary(name: "CLibPSL", path: "Sources/CLibPSL", pkgConfig: "libpsl",
+                       providers: [.apt(["libpsl-dev"])]),
+
+        // prctl(2) wrappers (variadic in C) for keeping secrets out of core dumps.
+        .systemLibrary(name: "CProcessControl", path: "Sources/CProcessControl"),
 
         .target(name: "VauthCBOR", dependencies: ["CLibCBOR"]),
-        .target(name: "VauthCrypto", dependencies: ["COpenSSL", "VauthCBOR"]),
+        .target(name: "VauthCrypto", dependencies: ["COpenSSL", "CProcessControl", "VauthCBOR"]),
         .target(name: "VauthAuthenticator", dependencies: ["VauthCBOR", "VauthCrypto"]),
         .target(name: "VauthKeystore", dependencies: ["VauthCBOR", "VauthCrypto", "VauthAuthenticator"],
                 exclude: ["FORMAT.md"]),
         // CTAPHID (CTAP 2.2 §11.2) framing and channels as pure types, and a UDP carrier.
         .target(name: "VauthTransport", dependencies: ["VauthAuthenticator", "VauthCBOR"]),
-        .target(name: "VauthWebAuthn", dependencies: ["VauthCBOR", "VauthCrypto", "VauthAuthenticator"]),
+        .target(name: "VauthWebAuthn", dependencies: ["CLibIDN2", "CLibPSL", "VauthCBOR", "VauthCrypto", "VauthAuthenticator"]),
         .target(name: "VauthServices", dependencies: ["VauthWebAuthn", "VauthAuthenticator", "VauthCrypto"]),
         .target(name: "VauthTransfer", dependencies: ["VauthWebAuthn", "VauthAuthenticator", "VauthCrypto"]),
         // The relying party `vauth demo` runs against, in process.
         .target(name: "VauthRelyingParty", dependencies: ["VauthWebAuthn", "VauthAuthenticator", "VauthCrypto", "VauthCBOR"]),
-        // Starting child processes with a clean signal mask (bench's `openssl speed`, `vauth get` runs).
-        .target(name: "VauthChildProcess"),
         // Deterministic WebAuthn test vectors (`vauth fixtures`): the real authenticator and client
         // driven by a seeded DRBG, plus the negative vectors an RP must refuse.
         .target(name: "VauthFixtures", dependencies: ["VauthWebAuthn", "VauthAuthenticator", "VauthCrypto", "VauthCBOR"]),
@@ -48,21 +55,38 @@ let package = Package(
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"),
         ]),
-        .target(name: "VauthBench", dependencies: ["VauthKeystore", "VauthAuthenticator", "VauthCrypto", "VauthCBOR", "VauthChildProcess"]),
+        .target(name: "VauthBench", dependencies: ["COpenSSL", "VauthKeystore", "VauthAuthenticator", "VauthCrypto", "VauthCBOR", "VauthWebAuthn"]),
+        // The CLI is two executables: `vauth` (every offline command) and `vauth-services` (the
+        // commands that use the network — register, signin, demo, dfns, attach, serve — which
+        // `vauth` runs in their place). Only the second links VauthServices, VauthBridge and
+        // VauthTransport, and so
+        // Foundation, FoundationNetworking, libcurl and its forty-odd libraries, and swift-nio,
+        // whose loading otherwise took half of every `vauth get`.
         .executableTarget(name: "vauth", dependencies: [
-            "VauthCBOR", "VauthCrypto", "VauthAuthenticator", "VauthKeystore", "VauthWebAuthn", "VauthServices", "VauthTransfer", "VauthBench",
-            "VauthChildProcess", "VauthRelyingParty", "VauthFixtures", "VauthBridge", "VauthTransport",
+            "VauthCBOR", "VauthCrypto", "VauthAuthenticator", "VauthKeystore", "VauthWebAuthn", "VauthTransfer", "VauthBench", "VauthFixtures",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .executableTarget(name: "vauth-services", dependencies: [
+            "VauthCBOR", "VauthCrypto", "VauthAuthenticator", "VauthKeystore", "VauthWebAuthn", "VauthServices", "VauthBridge",
+            "VauthTransport", "VauthRelyingParty",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: [.define("VAUTH_SERVICES")]),
 
         .testTarget(name: "VauthCBORTests", dependencies: ["VauthCBOR"]),
         .testTarget(name: "VauthCryptoTests", dependencies: ["VauthCrypto", "VauthCBOR"]),
         .testTarget(name: "VauthAuthenticatorTests", dependencies: ["VauthAuthenticator", "VauthCrypto", "VauthCBOR"]),
-        .testTarget(name: "VauthKeystoreTests", dependencies: ["VauthKeystore", "VauthAuthenticator", "VauthCrypto", "VauthCBOR", "keystore-stress"]),
+        .testTarget(name: "VauthKeystoreTests", dependencies: ["VauthKeystore", "VauthAuthenticator", "VauthCrypto", "VauthCBOR", "keystore-stress"],
+                    exclude: ["Fixtures"]),
         // A child process for the keystore's crash and concurrency tests (killed mid-write, or run eight at once).
         .executableTarget(name: "keystore-stress", dependencies: ["VauthKeystore", "VauthAuthenticator", "VauthCrypto"],
                           path: "Tests/KeystoreStress"),
         .testTarget(name: "VauthRelyingPartyTests", dependencies: ["VauthRelyingParty", "VauthWebAuthn", "VauthAuthenticator", "VauthCrypto"]),
+        // Fuzzing (Tests/Fuzz/run.sh): the harnesses, the libFuzzer driver / replayer, and the
+        // regression tests that replay every seed and every input that ever crashed.
+        .target(name: "VauthFuzzing", dependencies: ["VauthCBOR", "VauthCrypto", "VauthAuthenticator", "VauthKeystore", "VauthWebAuthn", "VauthTransfer", "VauthTransport"],
+                path: "Tests/Fuzz/Harnesses"),
+        .executableTarget(name: "vauth-fuzz", dependencies: ["VauthFuzzing"], path: "Tests/Fuzz/Driver"),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["VauthFuzzing"]),
         .testTarget(name: "VauthTransportTests", dependencies: ["VauthTransport", "VauthAuthenticator", "VauthCBOR", "VauthCrypto"]),
         .testTarget(name: "VauthBridgeTests", dependencies: ["VauthBridge", "VauthWebAuthn"]),
         .testTarget(name: "VauthServicesTests", dependencies: ["VauthServices", "VauthWebAuthn", "VauthAuthenticator", "VauthCrypto"]),

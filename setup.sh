@@ -7,7 +7,10 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-APT_PACKAGES=(libcbor-dev libssl-dev pkg-config publicsuffix fido2-tools python3-venv ca-certificates chromium chromium-driver strace util-linux)
+APT_PACKAGES=(libcbor-dev libssl-dev libidn2-dev libpsl-dev pkg-config publicsuffix fido2-tools python3-venv ca-certificates chromium chromium-driver
+              libcurl4-openssl-dev time strace util-linux)  # libcurl-dev: vauth-services links FoundationNetworking
+                                                            # statically; GNU time: `vauth bench` measures peak RSS with it;
+                                                            # strace, unshare: the keystore's crash and read-only tests
 
 say() { printf 'setup: %s\n' "$*" >&2; }
 
@@ -44,10 +47,16 @@ fi
 
 [ "${1:-}" = "--deps" ] && exit 0
 
-say "building vauth (release)"
-swift build -c release --product vauth 2>&1 | grep -E 'error|warning: unre|Compiling vauth|Build complete' >&2 || true
+# --static-swift-stdlib: the Swift runtime inside the binary instead of a dozen shared libraries
+# the dynamic linker would resolve on every start (`vauth get` is a process per sign-in).
+# vauth-services holds the networked commands (register, signin, demo); vauth runs it for them.
+say "building vauth and vauth-services (release, Swift runtime linked statically)"
+for product in vauth vauth-services; do
+    swift build -c release --static-swift-stdlib --product "$product" 2>&1 \
+        | grep -E 'error|warning: unre|Compiling vauth|Build of product' >&2 || true
+done
 binary="$PWD/.build/release/vauth"
-[ -x "$binary" ] || { say "build failed"; exit 1; }
+[ -x "$binary" ] && [ -x "$PWD/.build/release/vauth-services" ] || { say "build failed"; exit 1; }
 
 # On the PATH: /usr/local/bin when we may write there, else ~/.local/bin.
 if [ -w /usr/local/bin ] || [ "$(id -u)" -eq 0 ]; then

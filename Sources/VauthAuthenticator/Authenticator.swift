@@ -9,7 +9,8 @@ import VauthCrypto
 /// transport (through ``handle(_:)``, bytes in, status and bytes out). It is not thread-safe: a
 /// transport serialises requests, as a real token's firmware does.
 public final class Authenticator {
-    public let identity: AuthenticatorIdentity
+    /// The AAGUID (getInfo, attested credential data); the rest of the identity is ``identity``.
+    public let aaguid: AAGUID
     public var policy: AuthenticatorPolicy
     public let store: any CredentialStore
 
@@ -26,6 +27,9 @@ public final class Authenticator {
     public var counterOverride: SignCounterMode?
     public var backedUpOverride: Bool?
 
+    /// Loaded keys of recently used credentials. A long-lived authenticator (`vauth serve`, a
+    /// browser bridge) signs from here without loading the key again; capacity 0 turns it off.
+    public let keyCache = SigningKeyCache()
     /// Where the PIN and its retries counter live (the keystore, for `vauth serve`).
     public var pinStore: any PINStateStore = InMemoryPINStateStore()
     /// Whether authenticatorReset may wipe the store (`vauth serve --allow-reset`); otherwise it
@@ -39,10 +43,23 @@ public final class Authenticator {
     var pendingCredentialEnumeration = PendingEnumeration()
     var powerCycleState = PowerCycleState()
     private var cachedPINState: PINState?
+    private var loadedIdentity: AuthenticatorIdentity?
+    private let identityLoader: () throws -> AuthenticatorIdentity
 
-    public init(identity: AuthenticatorIdentity, policy: AuthenticatorPolicy = .init(), store: any CredentialStore,
+    /// An authenticator with its identity at hand.
+    public convenience init(identity: AuthenticatorIdentity, policy: AuthenticatorPolicy = .init(), store: any CredentialStore,
+                            clock: @escaping () -> Int64 = Authenticator.systemClock) {
+        self.init(aaguid: identity.aaguid, loadingIdentity: { identity }, policy: policy, store: store, clock: clock)
+        loadedIdentity = identity
+    }
+
+    /// An authenticator that reads its identity (attestation keys and certificates) only when it
+    /// attests with them (packed x5c), so an assertion never pays for decoding them.
+    public init(aaguid: AAGUID, loadingIdentity identityLoader: @escaping () throws -> AuthenticatorIdentity,
+                policy: AuthenticatorPolicy = .init(), store: any CredentialStore,
                 clock: @escaping () -> Int64 = Authenticator.systemClock) {
-        self.identity = identity
+        self.aaguid = aaguid
+        self.identityLoader = identityLoader
         self.policy = policy
         self.store = store
         self.clock = clock
@@ -59,6 +76,20 @@ public final class Authenticator {
     }
 
     func now() -> Int64 { clock() }
+
+    /// Who the authenticator is: AAGUID and attestation chain, loaded on first use.
+    public var identity: AuthenticatorIdentity {
+        get throws(CTAPError) {
+            if let loadedIdentity { return loadedIdentity }
+            do {
+                let identity = try identityLoader()
+                loadedIdentity = identity
+                return identity
+            } catch {
+                throw CTAPError(.other, "authenticator identity: \(error)")
+            }
+        }
+    }
 
     /// The key agreement key, made on first use and kept until the next power cycle
     /// (CTAP 2.2 §6.5.5.1: regenerated at power-up, and after a wrong PIN).

@@ -246,7 +246,7 @@ extension Authenticator {
                                                   signCount: signCount, extensions: extensionOutputs)
         let bytes = authenticatorData.bytes
         let signature: [UInt8]
-        do { signature = try signer(try record.signingKey(), bytes + request.clientDataHash) } catch {
+        do { signature = try signer(try keyCache.signingKey(for: record), bytes + request.clientDataHash) } catch {
             throw CTAPError(.other, "signing failed: \(error)")
         }
         return GetAssertionResponse(credentialId: record.id, authenticatorData: authenticatorData, authenticatorDataBytes: bytes,

@@ -73,7 +73,7 @@ extension Authenticator {
         return AuthenticatorInfo(
             versions: ["U2F_V2", "FIDO_2_0", "FIDO_2_1", "FIDO_2_2"],
             extensions: ["credProtect", "hmac-secret", "hmac-secret-mc"],
-            aaguid: identity.aaguid,
+            aaguid: aaguid,
             options: options,
             maxMsgSize: Self.maximumMessageSize,
             pinUvAuthProtocols: [2, 1],

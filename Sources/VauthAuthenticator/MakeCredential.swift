@@ -234,7 +234,7 @@ extension Authenticator {
         do { publicKey = try key.publicKey.coseKey() } catch { throw CTAPError(.other, "public key: \(error)") }
         let authenticatorData = AuthenticatorData(
             rpIdHash: SHA256.hash(Array(request.rp.id.utf8)), flags: flags, signCount: record.signCount,
-            attestedCredentialData: AttestedCredentialData(aaguid: identity.aaguid, credentialId: credentialId, publicKey: publicKey),
+            attestedCredentialData: AttestedCredentialData(aaguid: aaguid, credentialId: credentialId, publicKey: publicKey),
             extensions: extensionOutputs)
 
         let attestation = try makeAttestation(for: request, authenticatorData: authenticatorData.bytes, credentialKey: key)
@@ -272,6 +272,7 @@ extension Authenticator {
                 return try .packed(authenticatorData: authenticatorData, clientDataHash: request.clientDataHash,
                                    signingKey: credentialKey, certificateChain: nil, sign: signer)
             case .packed:
+                let identity = try self.identity
                 return try .packed(authenticatorData: authenticatorData, clientDataHash: request.clientDataHash,
                                    signingKey: identity.attestationKey, certificateChain: [identity.attestationCertificate.der()], sign: signer)
             }

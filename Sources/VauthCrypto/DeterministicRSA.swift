@@ -49,7 +49,7 @@ public enum DeterministicRSA {
             try builder.pushBigNumber(try dQ.bytes(), named: "rsa-exponent2")
             try builder.pushBigNumber(try qInverse.bytes(), named: "rsa-coefficient1")
         }
-        return SigningKey(key: key, algorithm: .rs256)
+        return try SigningKey(key: key, algorithm: .rs256)
     }
 
     /// A probable prime of exactly `bits` bits with gcd(p−1, e) = 1.

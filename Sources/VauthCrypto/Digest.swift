@@ -7,8 +7,11 @@ public enum SHA256 {
     public static func hash(_ data: some Collection<UInt8>) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: byteCount)
         var length: UInt32 = 0
-        let ok = Array(data).withUnsafeBufferPointer { input in
-            EVP_Digest(input.baseAddress, input.count, &out, &length, EVP_sha256(), nil)
+        let md = Digests.shared.sha256
+        let ok = data.withContiguousStorageIfAvailable { input in
+            EVP_Digest(input.baseAddress, input.count, &out, &length, md, nil)
+        } ?? Array(data).withUnsafeBufferPointer { input in
+            EVP_Digest(input.baseAddress, input.count, &out, &length, md, nil)
         }
         // EVP_Digest with a built-in digest only fails on allocation failure.
         precondition(ok == 1 && length == 32, "EVP_Digest(SHA-256) failed")

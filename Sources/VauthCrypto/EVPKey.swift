@@ -58,6 +58,18 @@ final class EVPKey: @unchecked Sendable {
         return out
     }
 
+    /// A private big-number parameter (an EC scalar), left-padded to `width`, in wipe-on-free storage.
+    func secretBigNumberParameter(_ name: String, width: Int) throws(CryptoError) -> SecretBytes {
+        var bn: OpaquePointer?
+        guard EVP_PKEY_get_bn_param(pointer, name, &bn) == 1, let bn else { throw CryptoError.openSSL("EVP_PKEY_get_bn_param(private)") }
+        defer { BN_clear_free(bn) }
+        return try SecretBytes(count: width) { (out) throws(CryptoError) in
+            guard BN_bn2binpad(bn, out.baseAddress!.assumingMemoryBound(to: UInt8.self), Int32(width)) == Int32(width) else {
+                throw CryptoError.openSSL("BN_bn2binpad")
+            }
+        }
+    }
+
     /// The raw public key of an Ed25519 key (RFC 8032 §5.1.5, 32 bytes).
     func rawPublicKey() throws(CryptoError) -> [UInt8] {
         var length = 0

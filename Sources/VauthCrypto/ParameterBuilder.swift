@@ -45,6 +45,13 @@ final class ParameterBuilder {
         try check(OSSL_PARAM_BLD_push_BN(builder, strings.pointer(name), bn), "OSSL_PARAM_BLD_push_BN(\(name))")
     }
 
+    /// Adds an unsigned big-endian integer parameter read straight from secret storage (no copy).
+    func pushSecretBigNumber(_ bytes: UnsafeRawBufferPointer, named name: String) throws(CryptoError) {
+        let bn = try unwrap(BN_bin2bn(bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), Int32(bytes.count), nil), "BN_bin2bn")
+        bignums.append(bn)
+        try check(OSSL_PARAM_BLD_push_BN(builder, strings.pointer(name), bn), "OSSL_PARAM_BLD_push_BN(\(name))")
+    }
+
     /// Adds a UTF-8 string parameter.
     func pushString(_ value: String, named name: String) throws(CryptoError) {
         try check(OSSL_PARAM_BLD_push_utf8_string(builder, strings.pointer(name), strings.pointer(value), 0),

@@ -4,10 +4,14 @@ import COpenSSL
 public final class PublicKey: @unchecked Sendable {
     public let algorithm: COSEAlgorithm
     let key: EVPKey
+    /// The P-256 point (`04 ‖ x ‖ y`) or Ed25519 key when known, so SPKI and COSE_Key need no
+    /// OpenSSL encoder.
+    let rawPublicKey: [UInt8]?
 
-    init(key: EVPKey, algorithm: COSEAlgorithm) {
+    init(key: EVPKey, algorithm: COSEAlgorithm, rawPublicKey: [UInt8]? = nil) {
         self.key = key
         self.algorithm = algorithm
+        self.rawPublicKey = rawPublicKey
     }
 
     /// Parses SubjectPublicKeyInfo DER; the algorithm follows from the key type.
@@ -36,13 +40,22 @@ public final class PublicKey: @unchecked Sendable {
     }
 
     /// SubjectPublicKeyInfo DER: what WebAuthn L3 §5.2.1.1 `getPublicKey()` returns.
-    public func spkiDER() throws(CryptoError) -> [UInt8] { try key.spkiDER() }
+    public func spkiDER() throws(CryptoError) -> [UInt8] {
+        if rawPublicKey != nil, let der = SubjectPublicKeyInfo.der(for: try coseKey()) { return der }
+        return try key.spkiDER()
+    }
 
     /// PEM ("-----BEGIN PUBLIC KEY-----") of the SubjectPublicKeyInfo.
     public func pem() throws(CryptoError) -> String { PEM.encode(try spkiDER(), label: "PUBLIC KEY") }
 
     /// The key as a COSE_Key with the algorithm set.
     public func coseKey() throws(CryptoError) -> COSEKey {
+        if let raw = rawPublicKey {
+            if algorithm == .es256, raw.count == 65 {
+                return .ec2(algorithm: algorithm.rawValue, curve: COSEKey.Curve.p256, x: Array(raw[1..<33]), y: Array(raw[33..<65]))
+            }
+            if algorithm == .edDSA, raw.count == 32 { return .okp(algorithm: algorithm.rawValue, curve: COSEKey.Curve.ed25519, x: raw) }
+        }
         switch algorithm {
         case .es256:
             return .ec2(algorithm: algorithm.rawValue, curve: COSEKey.Curve.p256,

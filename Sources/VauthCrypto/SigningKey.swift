@@ -2,14 +2,23 @@ import COpenSSL
 
 /// A private key that signs for one ``COSEAlgorithm``. Owns its OpenSSL key; the key material is
 /// freed (and cleared by OpenSSL) with the last reference. It never describes itself with its
-/// private bytes: only ``pkcs8DER()`` gives them out, for export.
+/// private bytes: only ``pkcs8DER()`` gives them out, for export and storage.
+///
+/// P-256 and Ed25519 keys also keep their raw halves (``RawKeyPair``), so that loading a stored key
+/// is one `EVP_PKEY_fromdata` and PKCS#8, SPKI and COSE_Key are written without OpenSSL's
+/// encoders; and every key keeps one signing context for reuse (``SigningContext``). Both make a
+/// signature cost a signature, not a decoder.
 public final class SigningKey: @unchecked Sendable {
     public let algorithm: COSEAlgorithm
     let key: EVPKey
+    let raw: RawKeyPair?
+    private let context: SigningContext
 
-    init(key: EVPKey, algorithm: COSEAlgorithm) {
+    init(key: EVPKey, algorithm: COSEAlgorithm, raw: RawKeyPair? = nil) throws(CryptoError) {
         self.key = key
         self.algorithm = algorithm
+        self.raw = raw
+        context = try SigningContext(key: key, algorithm: algorithm)
     }
 
     /// A new key from OpenSSL's CSPRNG: P-256, Ed25519 or RSA-2048 (e = 65537).
@@ -31,13 +40,29 @@ public final class SigningKey: @unchecked Sendable {
         }
         var pkey: OpaquePointer?
         guard EVP_PKEY_generate(ctx, &pkey) == 1, let pkey else { throw CryptoError.openSSL("EVP_PKEY_generate(\(typeName))") }
-        return SigningKey(key: EVPKey(taking: pkey), algorithm: algorithm)
+        let key = EVPKey(taking: pkey)
+        return try SigningKey(key: key, algorithm: algorithm, raw: try RawKeyPair.extract(from: key, algorithm: algorithm))
     }
 
     /// Imports a PKCS#8 `PrivateKeyInfo` (RFC 5208), the form Chrome's virtual authenticator and
     /// `vauth export` use. The algorithm follows from the key.
+    ///
+    /// The layouts vauth itself writes (P-256 with its public point, Ed25519, RSA) are read here and
+    /// built with `EVP_PKEY_fromdata` / `EVP_PKEY_new_raw_private_key`; only other shapes go
+    /// through OpenSSL's decoder, whose set-up costs 20× a signature.
     public convenience init(pkcs8DER: some Collection<UInt8>) throws(CryptoError) {
         let der = SecretBytes(pkcs8DER)
+        let fast: (COSEAlgorithm, SecretBytes, [UInt8])? = der.withUnsafeBytes { RawKeyPair.fromPKCS8($0) }
+        if let (algorithm, privateBytes, publicBytes) = fast {
+            let key = try RawKeyPair.makeKey(algorithm: algorithm, privateBytes: privateBytes, publicBytes: publicBytes)
+            let point = algorithm == .edDSA ? try key.rawPublicKey() : publicBytes
+            try self.init(key: key, algorithm: algorithm, raw: RawKeyPair(algorithm: algorithm, privateBytes: privateBytes, publicBytes: point))
+            return
+        }
+        if let key = der.withUnsafeBytes({ RSAPrivateKeyDER.key(fromPKCS8: $0) }) {
+            try self.init(key: key, algorithm: try key.coseAlgorithm())
+            return
+        }
         let pkey: OpaquePointer? = der.withUnsafeBytes { buffer in
             var cursor: UnsafePointer<UInt8>? = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self)
             guard let info = d2i_PKCS8_PRIV_KEY_INFO(nil, &cursor, buffer.count) else { return nil }
@@ -51,7 +76,8 @@ public final class SigningKey: @unchecked Sendable {
             throw CryptoError.invalidKey("not a PKCS#8 private key")
         }
         let key = EVPKey(taking: pkey)
-        self.init(key: key, algorithm: try key.coseAlgorithm())
+        let algorithm = try key.coseAlgorithm()
+        try self.init(key: key, algorithm: algorithm, raw: try RawKeyPair.extract(from: key, algorithm: algorithm))
     }
 
     /// An ES256 key from its 32-byte private scalar, or an EdDSA key from its 32-byte seed
@@ -73,17 +99,19 @@ public final class SigningKey: @unchecked Sendable {
             guard let pkey = EVP_PKEY_new_raw_private_key(NID_ED25519, nil, raw, raw.count) else {
                 throw CryptoError.openSSL("EVP_PKEY_new_raw_private_key")
             }
-            self.init(key: EVPKey(taking: pkey), algorithm: .edDSA)
+            let key = EVPKey(taking: pkey)
+            try self.init(key: key, algorithm: .edDSA, raw: try RawKeyPair.extract(from: key, algorithm: .edDSA))
         case .rs256:
             throw CryptoError.invalidInput("RSA keys cannot be made from 32 raw bytes; import PKCS#8")
         }
     }
 
     /// The public half.
-    public var publicKey: PublicKey { PublicKey(key: key, algorithm: algorithm) }
+    public var publicKey: PublicKey { PublicKey(key: key, algorithm: algorithm, rawPublicKey: raw?.publicBytes) }
 
-    /// The private key as PKCS#8 DER. Only export paths call this.
+    /// The private key as PKCS#8 DER: what the keystore stores and export paths give out.
     public func pkcs8DER() throws(CryptoError) -> SecretBytes {
+        if let raw { return raw.pkcs8DER() }
         let info = try unwrap(EVP_PKEY2PKCS8(key.pointer), "EVP_PKEY2PKCS8")
         defer { PKCS8_PRIV_KEY_INFO_free(info) }
         var out: UnsafeMutablePointer<UInt8>?
@@ -98,18 +126,13 @@ public final class SigningKey: @unchecked Sendable {
 
     /// Signs `message`: ECDSA-SHA256 with a DER signature, pure Ed25519, or RSASSA-PKCS1-v1_5-SHA256.
     public func sign(_ message: some Collection<UInt8>) throws(CryptoError) -> [UInt8] {
-        let ctx = try unwrap(EVP_MD_CTX_new(), "EVP_MD_CTX_new")
-        defer { EVP_MD_CTX_free(ctx) }
-        // Ed25519 hashes internally (RFC 8032), so it takes no digest.
-        let digest = algorithm == .edDSA ? nil : EVP_sha256()
-        try check(EVP_DigestSignInit(ctx, nil, digest, nil, key.pointer), "EVP_DigestSignInit")
-        let input = Array(message)
-        var length = 0
-        try check(EVP_DigestSign(ctx, nil, &length, input, input.count), "EVP_DigestSign")
-        var signature = [UInt8](repeating: 0, count: length)
-        try check(EVP_DigestSign(ctx, &signature, &length, input, input.count), "EVP_DigestSign")
-        signature.removeLast(signature.count - length)
-        return signature
+        let context = self.context
+        let contiguous: Result<[UInt8], CryptoError>? = message.withContiguousStorageIfAvailable { buffer in
+            Result { () throws(CryptoError) in try context.sign(UnsafeRawBufferPointer(buffer)) }
+        }
+        if let contiguous { return try contiguous.get() }
+        let input = SecretBytes(message)
+        return try input.withUnsafeBytes { (buffer) throws(CryptoError) in try context.sign(buffer) }
     }
 }
 

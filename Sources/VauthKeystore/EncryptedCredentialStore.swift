@@ -17,7 +17,7 @@ public final class EncryptedCredentialStore: CredentialStore {
     }
 
     public func discoverableCredentials(rpId: String) throws -> [CredentialSummary] {
-        file.discoverableSummaries(rpId: rpId)
+        try file.discoverableSummaries(rpId: rpId)
     }
 
     public func allCredentials() throws -> [CredentialRecord] {

@@ -40,7 +40,10 @@ public final class KeystoreFile {
     /// The current file; nil while a new keystore has not been written yet.
     private var file: MappedFile?
     private var dekWrap: [UInt8]
-    private var index: KeystoreIndex
+    private var index: ChunkedKeystoreIndex
+    /// Kept only for a format-1 file, whose data key must be wrapped again for the version-2
+    /// header its first rewrite writes (the header is the wrap's associated data).
+    private var legacyKEK: SecretBytes?
     private var journal: CounterJournal.State
     private var counters: [[UInt8]: UInt32] { journal.counters }
     private var identityPlaintext: SecretBytes
@@ -99,7 +102,13 @@ public final class KeystoreFile {
                                                      key: keys.sectionKey, aad: Self.identityAAD(header), section: "identity", path: path)
             let indexPlaintext = try Self.openSection(file, offset: layout.indexOffset, length: Int(layout.indexLength),
                                                       key: keys.sectionKey, aad: Self.indexAAD(header, layout), section: "index", path: path)
-            index = try KeystoreIndex(plaintext: indexPlaintext, expectedCount: Int(layout.recordCount), path: path)
+            if header.version == 1 {
+                index = .single(try KeystoreIndex(plaintext: indexPlaintext, expectedCount: Int(layout.recordCount), path: path), path: path)
+                legacyKEK = kek
+            } else {
+                index = try Self.chunkedIndex(indexPlaintext, count: Int(layout.recordCount), file: file, key: keys.sectionKey,
+                                              header: header, path: path)
+            }
             (policy, createdAt) = try IdentityCoding.decodePolicy(identityPlaintext, path: path)
             pinState = try IdentityCoding.decodePIN(identityPlaintext, path: path)
             journal = try CounterJournal.read(keystorePath: path, journalPath: CounterJournal.path(for: filePath),
@@ -117,7 +126,7 @@ public final class KeystoreFile {
             policy = creation.policy
             cachedIdentity = creation.identity
             identityPlaintext = try IdentityCoding.encode(identity: creation.identity, policy: creation.policy, createdAt: createdAt)
-            index = try KeystoreIndex(plaintext: SecretBytes(KeystoreIndex.encode([])), expectedCount: 0, path: path)
+            index = .empty(path: path)
             journal = CounterJournal.State()
         }
     }
@@ -143,11 +152,17 @@ public final class KeystoreFile {
         return identity
     }
 
+    /// The AAGUID, from the identity's metadata without parsing its keys and certificates.
+    public func aaguid() throws(KeystoreError) -> AAGUID {
+        if let cachedIdentity { return cachedIdentity.aaguid }
+        return try IdentityCoding.decodeAAGUID(identityPlaintext, path: path)
+    }
+
     public var credentialCount: Int { index.count }
 
     /// The credential with `id` belonging to `rpId` (any RP when `rpId` is nil).
     public func record(id: [UInt8], rpId: String?) throws(KeystoreError) -> CredentialRecord? {
-        guard let entry = index.find(credKey: IndexEntry.credKey(id)), entry.credentialId == id else { return nil }
+        guard let entry = try index.find(credKey: IndexEntry.credKey(id)), entry.credentialId == id else { return nil }
         if let rpId, entry.rpKey != IndexEntry.rpKey(rpId) { return nil }
         let record = try readRecord(entry)
         if let rpId, record.rpId != rpId { return nil }
@@ -155,14 +170,14 @@ public final class KeystoreFile {
     }
 
     /// Discoverable credentials of `rpId`, newest first, from the index alone.
-    public func discoverableSummaries(rpId: String) -> [CredentialSummary] {
-        index.discoverable(rpKey: IndexEntry.rpKey(rpId)).map(\.summary)
+    public func discoverableSummaries(rpId: String) throws(KeystoreError) -> [CredentialSummary] {
+        try index.discoverable(rpKey: IndexEntry.rpKey(rpId)).map(\.summary)
     }
 
     /// Every credential, decrypted (each record's tag is checked on the way).
     public func allRecords() throws(KeystoreError) -> [CredentialRecord] {
         var out: [CredentialRecord] = []
-        for entry in index.entries { out.append(try readRecord(entry)) }
+        for entry in try index.entries { out.append(try readRecord(entry)) }
         return out.sorted { $0.createdAt < $1.createdAt }
     }
 
@@ -183,7 +198,7 @@ public final class KeystoreFile {
         var seen = Set<[UInt8]>()
         for record in records {
             let key = IndexEntry.credKey(record.id)
-            if (index.find(credKey: key) != nil && !removed.contains(key)) || !seen.insert(key).inserted {
+            if (try index.find(credKey: key) != nil && !removed.contains(key)) || !seen.insert(key).inserted {
                 throw KeystoreError.duplicateCredential(id: Base64.urlEncode(record.id))
             }
         }
@@ -194,7 +209,8 @@ public final class KeystoreFile {
     @discardableResult
     public func delete(ids: [[UInt8]]) throws(KeystoreError) -> Int {
         try requireWritable()
-        let keys = Set(ids.map(IndexEntry.credKey).filter { index.find(credKey: $0) != nil })
+        var keys = Set<[UInt8]>()
+        for key in ids.map(IndexEntry.credKey) where try index.find(credKey: key) != nil { keys.insert(key) }
         guard !keys.isEmpty else { return 0 }
         try rewrite(adding: [], removing: keys)
         return keys.count
@@ -206,7 +222,7 @@ public final class KeystoreFile {
     public func updateSignCount(id: [UInt8], to count: UInt32) throws(KeystoreError) {
         try requireWritable()
         let key = IndexEntry.credKey(id)
-        guard index.find(credKey: key) != nil else { return }
+        guard try index.find(credKey: key) != nil else { return }
         var next = counters
         next[key] = count
         if file == nil || next.count > CounterJournal.capacity {
@@ -300,7 +316,7 @@ public final class KeystoreFile {
     /// counter journal has moved their counter (then they are sealed again with the new value).
     private func rewrite(adding: [CredentialRecord], removing: Set<[UInt8]>, identity: SecretBytes? = nil) throws(KeystoreError) {
         var sources: [RecordSource] = []
-        for entry in index.entries where !removing.contains(entry.credKey) {
+        for entry in try index.entries where !removing.contains(entry.credKey) {
             // A journaled counter is folded in by sealing the record again (readRecord applies it).
             sources.append(counters[entry.credKey] != nil ? .new(try readRecord(entry)) : .existing(entry))
         }
@@ -308,8 +324,16 @@ public final class KeystoreFile {
         try write(header: header, keys: keys, dekWrap: dekWrap, identity: identity ?? identityPlaintext, sources: sources)
     }
 
-    private func write(header newHeader: KeystoreFormat.Header, keys newKeys: KeystoreKeys, dekWrap newWrap: [UInt8],
+    private func write(header writtenHeader: KeystoreFormat.Header, keys newKeys: KeystoreKeys, dekWrap writtenWrap: [UInt8],
                        identity newIdentity: SecretBytes, sources: [RecordSource]) throws(KeystoreError) {
+        // A format-1 keystore becomes format 2 here; its data key is wrapped again, since the
+        // header (with its version) is the wrap's associated data.
+        var newHeader = writtenHeader, newWrap = writtenWrap
+        if newHeader.version != KeystoreFormat.version {
+            guard let legacyKEK else { throw KeystoreError.crypto("format \(newHeader.version) keystore without its key-encryption key") }
+            newHeader.version = KeystoreFormat.version
+            newWrap = try KeystoreKeys.wrap(dek: newKeys.dek, kek: legacyKEK, header: newHeader)
+        }
         let identityBox = try KeystoreKeys.seal(newIdentity, key: newKeys.sectionKey, associatedData: Self.identityAAD(newHeader))
         var body: [UInt8] = identityBox
         var entries: [IndexEntry] = []
@@ -339,7 +363,11 @@ public final class KeystoreFile {
                                           recordTag: KeystoreKeys.tag(of: box), credentialId: record.id))
             }
         }
-        let indexPlain = KeystoreIndex.encode(entries)
+        let (chunkBoxes, indexPlain) = try ChunkedKeystoreIndex.seal(entries, at: UInt64(KeystoreFormat.preambleLength + body.count)) {
+            (position, plaintext) throws(KeystoreError) in
+            try KeystoreKeys.seal(plaintext, key: newKeys.sectionKey, associatedData: Self.indexChunkAAD(newHeader, position))
+        }
+        body += chunkBoxes
         let indexOffset = UInt64(KeystoreFormat.preambleLength + body.count)
         let indexLength = UInt32(indexPlain.count + 28)
         let newLayout = KeystoreFormat.Layout(
@@ -366,8 +394,10 @@ public final class KeystoreFile {
         dekWrap = newWrap
         layout = newLayout
         identityPlaintext = newIdentity
-        // Decoding what we just encoded cannot fail; a failure here would be a bug, not a lost write.
-        index = (try? KeystoreIndex(plaintext: SecretBytes(indexPlain), expectedCount: entries.count, path: path)) ?? index
+        // Decoding what we just encoded: a failure here would be a bug, not a lost write.
+        index = try Self.chunkedIndex(SecretBytes(indexPlain), count: entries.count, file: file!, key: newKeys.sectionKey,
+                                      header: newHeader, path: path)
+        legacyKEK = nil
         journal = CounterJournal.State(preallocated: journal.preallocated)
     }
 
@@ -391,7 +421,29 @@ public final class KeystoreFile {
         }
     }
 
+    /// The index of a format-2 file: its directory now, each chunk decrypted (tag and associated
+    /// data checked) when a lookup first needs it.
+    private static func chunkedIndex(_ directory: SecretBytes, count: Int, file: MappedFile, key: SecretBytes,
+                                     header: KeystoreFormat.Header, path: String) throws(KeystoreError) -> ChunkedKeystoreIndex {
+        try ChunkedKeystoreIndex.directory(directory, expectedCount: count, path: path) { (position, chunk) throws(KeystoreError) in
+            let start = Int(clamping: chunk.offset), length = Int(chunk.length)
+            guard chunk.offset >= UInt64(KeystoreFormat.preambleLength), length >= 28, start <= file.count - length else {
+                throw KeystoreError.malformedSection(path: path, section: "index", reason: "index chunk outside the file")
+            }
+            let box = file[start..<start + length]
+            guard KeystoreKeys.tag(of: box) == chunk.tag else { throw KeystoreError.tampered(path: path, section: "the index section") }
+            do { return try KeystoreKeys.open(box, key: key, associatedData: indexChunkAAD(header, position)) } catch {
+                throw KeystoreError.tampered(path: path, section: "the index section")
+            }
+        }
+    }
+
     static func identityAAD(_ header: KeystoreFormat.Header) -> [UInt8] { header.bytes + Array("identity".utf8) }
+    static func indexChunkAAD(_ header: KeystoreFormat.Header, _ position: Int) -> [UInt8] {
+        var w = ByteWriter()
+        w.u32(UInt32(position))
+        return KeystoreFormat.magic + header.keystoreId + Array("index chunk".utf8) + w.bytes
+    }
     static func indexAAD(_ header: KeystoreFormat.Header, _ layout: KeystoreFormat.Layout) -> [UInt8] {
         header.bytes + layout.bytes + Array("index".utf8)
     }

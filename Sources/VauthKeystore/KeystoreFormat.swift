@@ -1,7 +1,8 @@
 import VauthCrypto
 
-/// The on-disk layout of a keystore file, format version 1. FORMAT.md in this directory is the
-/// prose description; this type is the authority.
+/// The on-disk layout of a keystore file, format version 2 (version 1 is read, and rewritten as
+/// version 2 by the first change). FORMAT.md in this directory is the prose description; this
+/// type is the authority.
 ///
 /// ```
 /// header   (68)  magic "VAUTHKS\0" · version u16 · kdf u8 · scrypt log2N u8 · r u32 · p u32 · salt[32] · keystoreId[16]
@@ -13,7 +14,9 @@ import VauthCrypto
 /// ```
 enum KeystoreFormat {
     static let magic: [UInt8] = Array("VAUTHKS".utf8) + [0]
-    static let version: UInt16 = 1
+    /// The version written. 2 cut the index into separately sealed chunks (``ChunkedKeystoreIndex``).
+    static let version: UInt16 = 2
+    static let readableVersions: ClosedRange<UInt16> = 1...2
     static let headerLength = 68
     static let dekWrapLength = 60
     static let layoutLength = 44
@@ -29,6 +32,9 @@ enum KeystoreFormat {
 
     /// The plain header, bound as associated data to everything sealed in the file.
     struct Header: Equatable {
+        /// Part of the associated data of everything sealed, so kept as read (a version-1 file's
+        /// sections open only with 1 here).
+        var version: UInt16 = KeystoreFormat.version
         var kdf: KDF
         var scrypt: KeyDerivation.ScryptParameters
         var salt: [UInt8]
@@ -37,7 +43,7 @@ enum KeystoreFormat {
         var bytes: [UInt8] {
             var w = ByteWriter()
             w.append(magic)
-            w.u16(version)
+            w.u16(self.version)
             w.u8(kdf.rawValue)
             w.u8(scrypt.log2N)
             w.u32(scrypt.r)
@@ -90,7 +96,7 @@ enum KeystoreFormat {
         guard file.count >= magic.count + 2 else { throw .truncated(path: path, expected: preambleLength, actual: file.count) }
         let versionBytes = file[magic.count..<magic.count + 2]
         let fileVersion = Int(versionBytes[0]) << 8 | Int(versionBytes[1])
-        guard fileVersion == Int(version) else { throw .unsupportedVersion(path: path, version: fileVersion) }
+        guard readableVersions.contains(UInt16(fileVersion)) else { throw .unsupportedVersion(path: path, version: fileVersion) }
         guard file.count >= preambleLength else { throw .truncated(path: path, expected: preambleLength, actual: file.count) }
 
         let raw = file[0..<preambleLength]
@@ -125,6 +131,7 @@ enum KeystoreFormat {
                 throw .corruptHeader(path: path, reason: "section outside the file")
             }
         }
-        return Preamble(header: Header(kdf: kdf, scrypt: scrypt, salt: salt, keystoreId: keystoreId), dekWrap: dekWrap, layout: layout)
+        return Preamble(header: Header(version: UInt16(fileVersion), kdf: kdf, scrypt: scrypt, salt: salt, keystoreId: keystoreId),
+                        dekWrap: dekWrap, layout: layout)
     }
 }

@@ -139,3 +139,154 @@ struct KeystoreIndex {
         return 0
     }
 }
+
+/// The index of a format-2 keystore: the entries, sorted by credential key, cut into chunks of
+/// ``chunkSize``, each chunk sealed on its own; the sealed index section holds only a directory
+/// of the chunks (first credential key, place in the file, entry count, GCM tag).
+///
+/// Opening a keystore then decrypts a directory of n/128 small entries instead of all n entries,
+/// and finding a credential decrypts one chunk: an assertion with 10,000 credentials costs about
+/// what it costs with 10. (Format 1 sealed every entry in one section, so opening was O(n).) A
+/// chunk is bound to its keystore and position by its associated data and to this generation of
+/// the file by its tag, kept in the authenticated directory, as a record's is.
+///
+/// ```
+/// directory: u32 count · u32 chunkCount · chunkCount × (firstCredKey[16] · offset u64 · length u32 · entryCount u32 · tag[16])
+/// chunk:     the format-1 index layout (u32 count · count × entry(96) · id blob) for its entries
+/// ```
+final class ChunkedKeystoreIndex {
+    static let chunkSize = 128
+    static let directoryEntrySize = 48
+
+    struct Chunk {
+        var firstCredKey: [UInt8]
+        var offset: UInt64
+        var length: UInt32
+        var entryCount: Int
+        var tag: [UInt8]
+    }
+
+    let count: Int
+    private let chunks: [Chunk]
+    /// Decrypted chunks, by position.
+    private var opened: [Int: KeystoreIndex]
+    private let openChunk: (Int, Chunk) throws(KeystoreError) -> SecretBytes
+    private let path: String
+
+    private init(count: Int, chunks: [Chunk], opened: [Int: KeystoreIndex], path: String,
+                 openChunk: @escaping (Int, Chunk) throws(KeystoreError) -> SecretBytes) {
+        self.count = count
+        self.chunks = chunks
+        self.opened = opened
+        self.path = path
+        self.openChunk = openChunk
+    }
+
+    /// A format-1 index: one section holding every entry, already decrypted.
+    static func single(_ index: KeystoreIndex, path: String) -> ChunkedKeystoreIndex {
+        let chunk = Chunk(firstCredKey: [UInt8](repeating: 0, count: 16), offset: 0, length: 0, entryCount: index.count, tag: [])
+        return ChunkedKeystoreIndex(count: index.count, chunks: [chunk], opened: [0: index], path: path) { (_, _) throws(KeystoreError) in
+            throw KeystoreError.malformedSection(path: path, section: "index", reason: "no chunk to open")
+        }
+    }
+
+    /// Reads a format-2 directory; `openChunk` decrypts a chunk's box (checking its tag) when needed.
+    static func directory(_ plaintext: SecretBytes, expectedCount: Int, path: String,
+                          openChunk: @escaping (Int, Chunk) throws(KeystoreError) -> SecretBytes) throws(KeystoreError) -> ChunkedKeystoreIndex {
+        let parsed: [Chunk]? = plaintext.withUnsafeBytes { buffer in
+            guard buffer.count >= 8 else { return nil }
+            let total = Int(buffer.u32(at: 0)), chunkCount = Int(buffer.u32(at: 4))
+            guard total == expectedCount, buffer.count == 8 + chunkCount * directoryEntrySize else { return nil }
+            var chunks: [Chunk] = []
+            var sum = 0
+            for i in 0..<chunkCount {
+                let base = 8 + i * directoryEntrySize
+                let chunk = Chunk(firstCredKey: Array(buffer[base..<base + 16]), offset: buffer.u64(at: base + 16),
+                                  length: buffer.u32(at: base + 24), entryCount: Int(buffer.u32(at: base + 28)),
+                                  tag: Array(buffer[base + 32..<base + 48]))
+                guard chunk.entryCount > 0, chunks.last.map({ $0.firstCredKey.lexicographicallyPrecedes(chunk.firstCredKey) }) ?? true else {
+                    return nil
+                }
+                sum += chunk.entryCount
+                chunks.append(chunk)
+            }
+            return sum == total ? chunks : nil
+        }
+        guard let parsed else { throw KeystoreError.malformedSection(path: path, section: "index", reason: "inconsistent chunk directory") }
+        return ChunkedKeystoreIndex(count: expectedCount, chunks: parsed, opened: [:], path: path, openChunk: openChunk)
+    }
+
+    static func empty(path: String) -> ChunkedKeystoreIndex {
+        ChunkedKeystoreIndex(count: 0, chunks: [], opened: [:], path: path) { (_, _) throws(KeystoreError) in
+            throw KeystoreError.malformedSection(path: path, section: "index", reason: "no chunk to open")
+        }
+    }
+
+    private func chunk(_ position: Int) throws(KeystoreError) -> KeystoreIndex {
+        if let index = opened[position] { return index }
+        let descriptor = chunks[position]
+        let index = try KeystoreIndex(plaintext: try openChunk(position, descriptor), expectedCount: descriptor.entryCount, path: path)
+        // A chunk holds the keys its directory entry says it starts with, in order.
+        if index.count > 0, index.entry(at: 0).credKey != descriptor.firstCredKey, !descriptor.tag.isEmpty {
+            throw KeystoreError.malformedSection(path: path, section: "index", reason: "chunk does not match its directory entry")
+        }
+        opened[position] = index
+        return index
+    }
+
+    /// Binary search in the directory, then in one chunk.
+    func find(credKey: [UInt8]) throws(KeystoreError) -> IndexEntry? {
+        guard !chunks.isEmpty else { return nil }
+        var low = 0, high = chunks.count
+        while high - low > 1 {
+            let mid = (low + high) / 2
+            if credKey.lexicographicallyPrecedes(chunks[mid].firstCredKey) { high = mid } else { low = mid }
+        }
+        return try chunk(low).find(credKey: credKey)
+    }
+
+    /// Discoverable credentials of an RP, newest first. Entries are ordered by credential key, so
+    /// this reads every chunk.
+    func discoverable(rpKey: [UInt8]) throws(KeystoreError) -> [IndexEntry] {
+        var matches: [IndexEntry] = []
+        for position in chunks.indices { matches += try chunk(position).discoverable(rpKey: rpKey) }
+        return matches.sorted {
+            $0.createdAt != $1.createdAt ? $0.createdAt > $1.createdAt : $0.credKey.lexicographicallyPrecedes($1.credKey)
+        }
+    }
+
+    /// Every entry, in credential-key order.
+    var entries: [IndexEntry] {
+        get throws(KeystoreError) {
+            var out: [IndexEntry] = []
+            out.reserveCapacity(count)
+            for position in chunks.indices { out += try chunk(position).entries }
+            return out
+        }
+    }
+
+    // MARK: - Writing
+
+    /// Cuts `entries` into sealed chunks placed from `offset` on: the chunk boxes (in file order)
+    /// and the directory plaintext to seal as the index section.
+    static func seal(_ entries: [IndexEntry], at offset: UInt64,
+                     sealChunk: (Int, [UInt8]) throws(KeystoreError) -> [UInt8]) throws(KeystoreError) -> (boxes: [UInt8], directory: [UInt8]) {
+        let sorted = entries.sorted { $0.credKey.lexicographicallyPrecedes($1.credKey) }
+        var boxes: [UInt8] = []
+        var directory = ByteWriter()
+        directory.u32(UInt32(sorted.count))
+        let chunkCount = (sorted.count + chunkSize - 1) / chunkSize
+        directory.u32(UInt32(chunkCount))
+        for position in 0..<chunkCount {
+            let slice = Array(sorted[position * chunkSize..<min(sorted.count, (position + 1) * chunkSize)])
+            let box = try sealChunk(position, KeystoreIndex.encode(slice))
+            directory.append(slice[0].credKey)
+            directory.u64(offset + UInt64(boxes.count))
+            directory.u32(UInt32(box.count))
+            directory.u32(UInt32(slice.count))
+            directory.append(KeystoreKeys.tag(of: box))
+            boxes += box
+        }
+        return (boxes, directory.bytes)
+    }
+}

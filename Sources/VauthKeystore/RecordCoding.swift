@@ -151,6 +151,15 @@ enum IdentityCoding {
         return (try PolicyCoding.decode(policy, path: path), Int64(created))
     }
 
+    /// The AAGUID alone: what an authenticator that does not attest needs of its identity.
+    static func decodeAAGUID(_ plaintext: SecretBytes, path: String) throws(KeystoreError) -> AAGUID {
+        let (meta, _) = try SectionPlaintext.decode(plaintext, section: "identity", path: path)
+        guard let bytes = meta["aaguid"]?.bytesValue, let aaguid = AAGUID(bytes: bytes) else {
+            throw KeystoreError.malformedSection(path: path, section: "identity", reason: "missing aaguid")
+        }
+        return aaguid
+    }
+
     /// The clientPIN state; a keystore that never stored one has no PIN and full retries.
     static func decodePIN(_ plaintext: SecretBytes, path: String) throws(KeystoreError) -> PINState {
         let (meta, cursorStart) = try SectionPlaintext.decode(plaintext, section: "identity", path: path)

@@ -1,4 +1,3 @@
-import Foundation
 import VauthAuthenticator
 import VauthCrypto
 import VauthWebAuthn
@@ -176,7 +175,7 @@ public enum CredentialTransfer {
             return mode
         } ?? .increment
         let createdAt: Int64 = try fields.optionalString("createdAt").map { (text: String) throws -> Int64 in
-            guard let ms = Timestamp.milliseconds(iso8601: text) else {
+            guard let ms = Timestamp.milliseconds(iso8601: text), ms >= 0 else {
                 throw Error("\(path).createdAt is not a time from 1970 to 9999 as YYYY-MM-DDTHH:MM:SS[.sss](Z|±HH:MM): \"\(text)\"")
             }
             return ms
@@ -284,71 +283,6 @@ public enum CredentialTransfer {
             }
             return UInt32(count)
         }
-    }
-}
-
-/// Times as ISO 8601 in UTC with milliseconds, the way JavaScript's `toISOString` writes them.
-public enum Timestamp {
-    public static func iso8601(milliseconds: Int64) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
-    }
-
-    /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)` strictly: years 1970 to 9999, real
-    /// calendar dates, offsets up to ±23:59. (Foundation's parser takes years like −292275055 and
-    /// offsets like +99:99, and a vauth export only ever holds this shape.)
-    public static func milliseconds(iso8601 text: String) -> Int64? {
-        let b = Array(text.utf8)
-        func digits(_ at: Int, _ count: Int) -> Int? {
-            guard at + count <= b.count else { return nil }
-            var value = 0
-            for i in at..<at + count {
-                guard b[i] >= 0x30, b[i] <= 0x39 else { return nil }
-                value = value * 10 + Int(b[i] - 0x30)
-            }
-            return value
-        }
-        func byte(_ at: Int, _ c: Character) -> Bool { at < b.count && b[at] == c.asciiValue! }
-        guard let year = digits(0, 4), byte(4, "-"), let month = digits(5, 2), byte(7, "-"), let day = digits(8, 2),
-              byte(10, "T") || byte(10, "t"), let hour = digits(11, 2), byte(13, ":"), let minute = digits(14, 2), byte(16, ":"),
-              let second = digits(17, 2) else { return nil }
-        guard (1970...9999).contains(year), (1...12).contains(month), hour <= 23, minute <= 59, second <= 59 else { return nil }
-        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-        let monthDays = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-        guard (1...monthDays[month - 1]).contains(day) else { return nil }
-        var i = 19, millis = 0
-        if byte(i, ".") {
-            i += 1
-            var scale = 100, count = 0
-            while i < b.count, b[i] >= 0x30, b[i] <= 0x39 {
-                if count < 3 { millis += Int(b[i] - 0x30) * scale; scale /= 10 }
-                i += 1; count += 1
-            }
-            guard (1...9).contains(count) else { return nil }
-        }
-        var offsetMinutes = 0
-        if byte(i, "Z") || byte(i, "z") {
-            i += 1
-        } else if byte(i, "+") || byte(i, "-") {
-            let sign = byte(i, "-") ? -1 : 1
-            guard let oh = digits(i + 1, 2), byte(i + 3, ":"), let om = digits(i + 4, 2), oh <= 23, om <= 59 else { return nil }
-            offsetMinutes = sign * (oh * 60 + om)
-            i += 6
-        } else {
-            return nil
-        }
-        guard i == b.count else { return nil }
-        // Days from 1970-01-01 (Howard Hinnant's days_from_civil).
-        let y = month <= 2 ? year - 1 : year
-        let era = y / 400, yoe = y - era * 400
-        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        let days = era * 146_097 + doe - 719_468
-        let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetMinutes * 60)
-        guard seconds >= 0 else { return nil }
-        return seconds * 1000 + Int64(millis)
     }
 }
 

@@ -16,7 +16,7 @@ public struct CTAPHIDChannels: Sendable {
     public mutating func allocate() -> UInt32 {
         while next == CTAPHID.reservedChannel || next == CTAPHID.broadcastChannel || known.contains(next) { next &+= 1 }
         let channel = next
-        known.insert(channel)
+        adopt(channel)
         next &+= 1
         return channel
     }
@@ -25,6 +25,11 @@ public struct CTAPHIDChannels: Sendable {
     /// (as conformance suites do) is taken at its word.
     public mutating func adopt(_ channel: UInt32) {
         guard channel != CTAPHID.reservedChannel, channel != CTAPHID.broadcastChannel else { return }
+        // Bounded: a client cycling through ids forgets the oldest rather than growing the set.
+        if known.count >= Self.capacity && !known.contains(channel) { known.remove(known.first!) }
         known.insert(channel)
     }
+
+    /// How many channel ids are remembered at once.
+    public static let capacity = 4096
 }

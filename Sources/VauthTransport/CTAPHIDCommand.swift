@@ -66,4 +66,11 @@ public enum CTAPHID {
     public static let capabilityWink: UInt8 = 0x01
     public static let capabilityCBOR: UInt8 = 0x04
     public static let capabilityNoMSG: UInt8 = 0x08
+
+    /// The SoloKeys simulator's reboot request: a raw 64-byte datagram (no CTAPHID framing) that
+    /// starts `ac1052ca` and ends `9a7250dc`, meaning "power-cycle the device".
+    public static func isRebootRequest(_ bytes: [UInt8]) -> Bool {
+        bytes.count == reportSize && bytes.prefix(4).elementsEqual([0xAC, 0x10, 0x52, 0xCA])
+            && bytes.suffix(4).elementsEqual([0x9A, 0x72, 0x50, 0xDC])
+    }
 }

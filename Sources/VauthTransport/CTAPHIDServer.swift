@@ -7,15 +7,38 @@ import Foundation
 import VauthAuthenticator
 import VauthCBOR
 
-/// A CTAPHID device over UDP, the way the SoloKeys simulator carries it: every datagram is one
-/// raw 64-byte report, replies go to the sender. It serves one ``Authenticator``.
+/// Something that carries raw 64-byte CTAPHID reports: a UDP socket (one report per datagram,
+/// the SoloKeys simulator's way) or a Linux uhid device.
+public protocol CTAPHIDCarrier: AnyObject {
+    /// Where a report came from, and so where its replies go.
+    associatedtype Peer
+    /// The descriptor poll(2) watches for incoming reports.
+    var descriptor: Int32 { get }
+    /// The next waiting report, or nil when none is.
+    func receiveReport() throws(TransportError) -> (bytes: [UInt8], peer: Peer)?
+    /// Sends one report; a failure loses the report, not the server.
+    func sendReport(_ report: [UInt8], to peer: Peer)
+}
+
+extension UDPSocket: CTAPHIDCarrier {
+    public func receiveReport() throws(TransportError) -> (bytes: [UInt8], peer: UDPPeer)? { try receive() }
+    public func sendReport(_ report: [UInt8], to peer: UDPPeer) { send(report, to: peer) }
+}
+
+/// The numbers of the server loop.
+public enum CTAPHIDServerTiming {
+    /// KEEPALIVE interval while the authenticator works (platforms give up after about 1 s).
+    public static let keepaliveIntervalMilliseconds: UInt64 = 100
+}
+
+/// A CTAPHID device over a ``CTAPHIDCarrier``. It serves one ``Authenticator``.
 ///
-/// The poll loop owns the socket and the ``CTAPHIDAssembler``; the authenticator's work runs on
+/// The poll loop owns the carrier and the ``CTAPHIDAssembler``; the authenticator's work runs on
 /// a worker thread, so that while it works the loop still answers INIT, tells other channels
 /// ERR_CHANNEL_BUSY, sends KEEPALIVE every 100 ms (CTAP 2.2 §11.2.9.2.1) and times out stalled
 /// messages. Only one command is served at a time, as on a real token.
-public final class CTAPHIDServer {
-    public let socket: UDPSocket
+public final class CTAPHIDServer<Carrier: CTAPHIDCarrier> {
+    public let carrier: Carrier
     private let authenticator: AuthenticatorBox
     private let log: (String) -> Void
     private var assembler = CTAPHIDAssembler()
@@ -23,18 +46,13 @@ public final class CTAPHIDServer {
     private let stopPipe: WakePipe
     private var job: RunningJob?
     private var rebootPending = false
-    private var peers: [UInt32: UDPPeer] = [:]
+    private var peers: [UInt32: Carrier.Peer] = [:]
+    private var lastPeer: Carrier.Peer?
     private var nextKeepalive: UInt64 = 0
 
-    /// KEEPALIVE interval while the authenticator works (platforms give up after about 1 s).
-    public static let keepaliveIntervalMilliseconds: UInt64 = 100
-    /// The simulator's reboot request: a raw 64-byte datagram with this head and tail.
-    static let rebootHead: [UInt8] = [0xAC, 0x10, 0x52, 0xCA]
-    static let rebootTail: [UInt8] = [0x9A, 0x72, 0x50, 0xDC]
-
-    public init(authenticator: Authenticator, socket: UDPSocket, log: @escaping (String) -> Void) throws(TransportError) {
+    public init(authenticator: Authenticator, carrier: Carrier, log: @escaping (String) -> Void) throws(TransportError) {
         self.authenticator = AuthenticatorBox(authenticator)
-        self.socket = socket
+        self.carrier = carrier
         self.log = log
         workerDone = try WakePipe()
         stopPipe = try WakePipe()
@@ -59,7 +77,7 @@ public final class CTAPHIDServer {
             var timeout: UInt64 = 1000
             if let deadline = assembler.nextDeadline { timeout = min(timeout, deadline > now ? deadline - now : 0) }
             if job != nil { timeout = min(timeout, nextKeepalive > now ? nextKeepalive - now : 0) }
-            var fds = [pollfd(fd: socket.descriptor, events: Int16(POLLIN), revents: 0),
+            var fds = [pollfd(fd: carrier.descriptor, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: workerDone.readEnd, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: stopPipe.readEnd, events: Int16(POLLIN), revents: 0)]
             let ready = poll(&fds, nfds_t(fds.count), Int32(timeout))
@@ -71,7 +89,7 @@ public final class CTAPHIDServer {
             }
             if fds[0].revents != 0 {
                 do {
-                    while let (bytes, peer) = try socket.receive() { receive(bytes, from: peer) }
+                    while let (bytes, peer) = try carrier.receiveReport() { receive(bytes, from: peer) }
                 } catch {
                     // A failed receive loses one datagram, not the server.
                     log("receive: \(error)")
@@ -81,7 +99,7 @@ public final class CTAPHIDServer {
             if let job, Self.monotonicMilliseconds() >= nextKeepalive {
                 send(CTAPHIDMessage(channel: job.channel, command: CTAPHIDCommand.keepalive.rawValue,
                                     payload: [CTAPHIDKeepaliveStatus.processing.rawValue]))
-                nextKeepalive = Self.monotonicMilliseconds() + Self.keepaliveIntervalMilliseconds
+                nextKeepalive = Self.monotonicMilliseconds() + CTAPHIDServerTiming.keepaliveIntervalMilliseconds
             }
         }
         // Let the command in progress finish its keystore write before returning.
@@ -93,13 +111,16 @@ public final class CTAPHIDServer {
 
     // MARK: - Receiving
 
-    private func receive(_ bytes: [UInt8], from peer: UDPPeer) {
-        if bytes.count == CTAPHID.reportSize && bytes.prefix(4).elementsEqual(Self.rebootHead) && bytes.suffix(4).elementsEqual(Self.rebootTail) {
+    private func receive(_ bytes: [UInt8], from peer: Carrier.Peer) {
+        if CTAPHID.isRebootRequest(bytes) {
             reboot()
             return
         }
+        lastPeer = peer
         if bytes.count >= 4 {
             let channel = UInt32(bytes[0]) << 24 | UInt32(bytes[1]) << 16 | UInt32(bytes[2]) << 8 | UInt32(bytes[3])
+            // Bounded: a client cycling through channel ids cannot grow this without end.
+            if peers.count >= 4096 && peers[channel] == nil { peers.removeAll() }
             peers[channel] = peer
         }
         for event in assembler.receive(bytes, at: Self.monotonicMilliseconds()) { perform(event, peer: peer) }
@@ -116,7 +137,7 @@ public final class CTAPHIDServer {
         }
     }
 
-    private func perform(_ event: CTAPHIDAssembler.Event, peer: UDPPeer?) {
+    private func perform(_ event: CTAPHIDAssembler.Event, peer: Carrier.Peer?) {
         switch event {
         case .error(let channel, let code):
             log(String(format: "ctaphid channel %08x: %@", channel, code.name))
@@ -126,7 +147,7 @@ public final class CTAPHIDServer {
         }
     }
 
-    private func serve(_ message: CTAPHIDMessage, peer: UDPPeer?) {
+    private func serve(_ message: CTAPHIDMessage, peer: Carrier.Peer?) {
         guard let command = CTAPHIDCommand(rawValue: message.command) else {
             log(String(format: "ctaphid channel %08x: command 0x%02x: ERR_INVALID_CMD", message.channel, message.command))
             send(.error(.invalidCommand, channel: message.channel), to: peer)
@@ -170,17 +191,17 @@ public final class CTAPHIDServer {
         let job = RunningJob(channel: message.channel, command: message.command)
         let done = workerDone
         job.thread.start { () -> (payload: [UInt8], logLine: String) in
-            let started = CTAPHIDServer.monotonicMilliseconds()
+            let started = CTAPHIDClock.monotonicMilliseconds()
             let (payload, summary) = message.command == CTAPHIDCommand.cbor.rawValue
-                ? Self.serveCBOR(message.payload, box.value) : Self.serveU2F(message.payload, box.value)
-            let elapsed = CTAPHIDServer.monotonicMilliseconds() - started
+                ? CTAPHIDDispatch.serveCBOR(message.payload, box.value) : CTAPHIDDispatch.serveU2F(message.payload, box.value)
+            let elapsed = CTAPHIDClock.monotonicMilliseconds() - started
             return (payload, summary + " (\(elapsed) ms)")
         } whenDone: {
             done.wake()
         }
         self.job = job
         assembler.processingChannel = message.channel
-        nextKeepalive = Self.monotonicMilliseconds() + Self.keepaliveIntervalMilliseconds
+        nextKeepalive = Self.monotonicMilliseconds() + CTAPHIDServerTiming.keepaliveIntervalMilliseconds
     }
 
     private func finishJobIfDone() {
@@ -201,6 +222,18 @@ public final class CTAPHIDServer {
         }
     }
 
+    static func monotonicMilliseconds() -> UInt64 { CTAPHIDClock.monotonicMilliseconds() }
+
+    // MARK: - Sending
+
+    private func send(_ message: CTAPHIDMessage, to peer: Carrier.Peer? = nil) {
+        guard let peer = peer ?? peers[message.channel] ?? lastPeer else { return }
+        for report in message.reports { carrier.sendReport(report, to: peer) }
+    }
+}
+
+/// What the worker runs: one CTAP2 or U2F message against the authenticator, and its log line.
+enum CTAPHIDDispatch {
     static func serveCBOR(_ message: [UInt8], _ authenticator: Authenticator) -> ([UInt8], String) {
         let name = CTAPCommand(rawValue: message[0]).map { "\($0)" } ?? String(format: "0x%02x", message[0])
         do throws(CTAPError) {
@@ -217,14 +250,9 @@ public final class CTAPHIDServer {
         let status = response.suffix(2).map { String(format: "%02x", $0) }.joined()
         return (response, "MSG U2F \(instruction): \(status)")
     }
+}
 
-    // MARK: - Sending
-
-    private func send(_ message: CTAPHIDMessage, to peer: UDPPeer? = nil) {
-        guard let peer = peer ?? peers[message.channel] else { return }
-        for report in message.reports { socket.send(report, to: peer) }
-    }
-
+enum CTAPHIDClock {
     static func monotonicMilliseconds() -> UInt64 {
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)

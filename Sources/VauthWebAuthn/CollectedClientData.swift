@@ -77,17 +77,20 @@ public struct CollectedClientData: Equatable, Sendable {
     /// UTF-8. Unlike `JSON.stringify`, there are no short escapes such as `\n`.
     public static func ccdToString(_ string: String) -> [UInt8] {
         var encoded: [UInt8] = [0x22]
-        for scalar in string.unicodeScalars {
-            switch scalar.value {
-            case 0x20, 0x21, 0x23...0x5B, 0x5D...0x10FFFF:
-                encoded += Array(String(Character(scalar)).utf8)
+        encoded.reserveCapacity(string.utf8.count + 2)
+        // On UTF-8 bytes: every byte of a multi-byte character is ≥ 0x80 and copied as it is, so
+        // only the ASCII cases need a decision.
+        for byte in string.utf8 {
+            switch byte {
             case 0x22:
                 encoded += [0x5C, 0x22]
             case 0x5C:
                 encoded += [0x5C, 0x5C]
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                encoded += [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xf)]]
             default:
-                let hex = Array(String(scalar.value, radix: 16).utf8)
-                encoded += [0x5C, UInt8(ascii: "u")] + [UInt8](repeating: UInt8(ascii: "0"), count: 4 - hex.count) + hex
+                encoded.append(byte)
             }
         }
         encoded.append(0x22)

@@ -95,7 +95,9 @@ extension WebAuthnClient {
             results.prf = prf
         }
 
-        let publicKey = try? PublicKey(coseKey: attested.publicKey).spkiDER()
+        // Written from the COSE_Key's numbers: parsing it into an OpenSSL key only to encode it again
+        // would cost a decoder and an encoder.
+        let publicKey = SubjectPublicKeyInfo.der(for: attested.publicKey)
         return RegistrationResponseJSON(
             rawId: attested.credentialId, authenticatorAttachment: attachment, clientExtensionResults: results,
             clientDataJSON: clientData.serialized, authenticatorData: authenticatorDataBytes, transports: attachment.transports,

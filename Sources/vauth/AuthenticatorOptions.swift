@@ -52,7 +52,7 @@ struct AuthenticatorOptions: ParsableArguments {
 
     static func algorithms(_ list: String) throws -> [COSEAlgorithm] {
         var out: [COSEAlgorithm] = []
-        for name in list.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !name.isEmpty {
+        for name in list.split(separator: ",").map({ String($0.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed()) }) where !name.isEmpty {
             guard let algorithm = COSEAlgorithm(name: name) else {
                 throw CLIError.badInput("unknown algorithm \(name) (use es256, eddsa, rs256)")
             }
@@ -63,4 +63,3 @@ struct AuthenticatorOptions: ParsableArguments {
     }
 }
 
-import Foundation

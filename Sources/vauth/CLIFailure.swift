@@ -2,7 +2,9 @@ import ArgumentParser
 import VauthAuthenticator
 import VauthCrypto
 import VauthKeystore
+#if VAUTH_SERVICES
 import VauthServices
+#endif
 import VauthWebAuthn
 
 /// An error the CLI reports: one line, one exit status.
@@ -52,8 +54,10 @@ struct CLIFailure {
         case let error as CTAPError:
             if let underlying = error.underlying { return describe(innermost(underlying), parseMessage: parseMessage) }
             return (error.description, refused)
+        #if VAUTH_SERVICES
         case let error as ServiceError:
             return (error.description, refused)
+        #endif
         case let error as CryptoError:
             return (error.description, badInput)
         default:

@@ -36,7 +36,8 @@ struct Ceremony {
     init(file: KeystoreFile, policy: AuthenticatorPolicy, configuration: ClientConfiguration = .init(),
          counter: SignCounterMode? = nil, backedUp: Bool = false) throws {
         staged = StagedCredentialStore(base: EncryptedCredentialStore(file: file))
-        let authenticator = Authenticator(identity: try file.identity(), policy: policy, store: staged)
+        // The identity (attestation keys and certificates) is decoded only if the ceremony attests.
+        let authenticator = Authenticator(aaguid: try file.aaguid(), loadingIdentity: { try file.identity() }, policy: policy, store: staged)
         // On get, --counter and --backed-up speak about this assertion, whatever the credential was made with.
         authenticator.counterOverride = counter
         if backedUp { authenticator.backedUpOverride = true }

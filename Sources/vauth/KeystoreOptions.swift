@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import VauthAuthenticator
 import VauthCrypto
 import VauthKeystore
@@ -18,18 +17,18 @@ struct KeystoreOptions: ParsableArguments {
     @Flag(name: .long, help: "Print JSON on one line.")
     var compact = false
 
-    var environment: [String: String] { ProcessInfo.processInfo.environment }
+    var environment: [String: String] { Terminal.environment }
 
     /// `--keystore`, `$VAUTH_KEYSTORE`, `$XDG_DATA_HOME/vauth/keystore.vauth`, `~/.local/share/vauth/keystore.vauth`.
     var path: String {
         if let keystore { return Self.absolute(keystore) }
         if let fromEnvironment = environment["VAUTH_KEYSTORE"], !fromEnvironment.isEmpty { return Self.absolute(fromEnvironment) }
         if let data = environment["XDG_DATA_HOME"], data.hasPrefix("/") { return data + "/vauth/keystore.vauth" }
-        return NSHomeDirectory() + "/.local/share/vauth/keystore.vauth"
+        return Terminal.homeDirectory + "/.local/share/vauth/keystore.vauth"
     }
 
     static func absolute(_ path: String) -> String {
-        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        path.hasPrefix("/") ? path : Terminal.currentDirectory + "/" + path
     }
 
     /// The unlock method: `--key-file`, `--passphrase-file`, `$VAUTH_KEY_FILE`, `$VAUTH_PASSPHRASE`,

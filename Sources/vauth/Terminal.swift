@@ -1,4 +1,3 @@
-import Foundation
 import VauthCrypto
 import VauthWebAuthn
 
@@ -89,6 +88,53 @@ enum Terminal {
     /// The same, throwing when the document could not be written.
     static func writeJSON(_ value: JSONValue, compact: Bool) throws {
         try writeStdoutChecked(JSONSerializer.serialize(value, style: compact ? .compact : .pretty) + "\n")
+    }
+
+    /// The whole of a file (or of stdin for fd 0); nil when it cannot be read. Plain POSIX reads:
+    /// the CLI does without Foundation, whose libraries (ICU among them) would cost every command
+    /// start-up time and memory.
+    static func readAll(path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        return readAll(fd: fd)
+    }
+
+    static func readAll(fd: Int32) -> [UInt8]? {
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let n = read(fd, &buffer, buffer.count)
+            if n < 0 { if errno == EINTR { continue }; return nil }
+            if n == 0 { return bytes }
+            bytes += buffer[0..<n]
+        }
+    }
+
+    /// The environment, as a dictionary.
+    static var environment: [String: String] {
+        var out: [String: String] = [:]
+        var entry = environ
+        while let pointer = entry.pointee {
+            let text = String(cString: pointer)
+            if let equals = text.firstIndex(of: "=") { out[String(text[..<equals])] = String(text[text.index(after: equals)...]) }
+            entry += 1
+        }
+        return out
+    }
+
+    /// The current directory.
+    static var currentDirectory: String {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        guard getcwd(&buffer, buffer.count) != nil else { return "." }
+        return String(cString: buffer)
+    }
+
+    /// $HOME, else the password database's home directory.
+    static var homeDirectory: String {
+        if let home = getenv("HOME"), home.pointee != 0 { return String(cString: home) }
+        if let entry = getpwuid(getuid()), let dir = entry.pointee.pw_dir { return String(cString: dir) }
+        return "/"
     }
 
     /// Asks for a secret on the controlling terminal with echo off. `nil` when there is no

@@ -112,6 +112,8 @@ def test_wrong_pins_count_down_block_and_survive_a_restart(vauth, protocol):
     assert "stopped" in server.log()
     keystore = vauth.keystore_bytes()
     assert hashlib.sha256(b"correct horse").digest()[:16] not in keystore, "the PIN hash is sealed"
+    vauth.run("check").ok()
+    assert vauth.run("info").ok().json["options"]["clientPin"] is True
 
     with VauthServe(vauth, "--uv-mode", "unsupported") as server:
         pin = ClientPin(Ctap2(server.device()), chosen)
@@ -359,3 +361,10 @@ def test_serve_refuses_bad_addresses(vauth):
         port = taken.getsockname()[1]
         result = vauth.run("serve", "--udp", f"127.0.0.1:{port}")
     assert result.code == 1 and f"vauth: error: cannot listen on 127.0.0.1:{port}" in result.stderr
+
+
+@pytest.mark.skipif(os.path.exists("/dev/uhid"), reason="a real /dev/uhid would create a device")
+def test_serve_uhid_without_the_module_says_so(vauth):
+    result = vauth.run("serve", "--uhid")
+    assert result.code == 1
+    assert result.stderr.startswith("vauth: error: cannot open /dev/uhid: No such file or directory (load the uhid kernel module")

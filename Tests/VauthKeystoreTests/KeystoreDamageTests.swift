@@ -66,8 +66,8 @@ struct KeystoreDamageTests {
         check([], .notAKeystore(path: path))
         check(Array("not a keystore at all, just text\n".utf8), .notAKeystore(path: path))
         var future = original
-        future[9] = 2
-        check(future, .unsupportedVersion(path: path, version: 2))
+        future[9] = 3
+        check(future, .unsupportedVersion(path: path, version: 3))
         var salt = original
         salt[30] ^= 0x80
         check(salt, .corruptHeader(path: path, reason: "header checksum mismatch"))

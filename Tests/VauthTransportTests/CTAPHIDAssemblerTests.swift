@@ -41,6 +41,8 @@ struct CTAPHIDAssemblerTests {
         var channels = CTAPHIDChannels(firstChannel: 0xFFFF_FFFF)
         let first = channels.allocate(), second = channels.allocate()
         #expect(first == 1 && second == 2)
+        for id in UInt32(100)..<UInt32(100 + 2 * CTAPHIDChannels.capacity) { channels.adopt(id) }
+        #expect(channels.contains(UInt32(99 + 2 * CTAPHIDChannels.capacity)), "bounded, newest kept")
     }
 
     @Test func channelErrors() {

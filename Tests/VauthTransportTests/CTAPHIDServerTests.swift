@@ -12,7 +12,7 @@ import VauthTransport
 
 /// The UDP server end to end in process: a real socket on a free port, reports in and out.
 final class ServerHarness: @unchecked Sendable {
-    let server: CTAPHIDServer
+    let server: CTAPHIDServer<UDPSocket>
     let client: UDPSocket
     let serverAddress: UDPPeer
     let finished = DispatchSemaphore(value: 0)
@@ -23,7 +23,7 @@ final class ServerHarness: @unchecked Sendable {
         client = try UDPSocket(host: "127.0.0.1", port: 0)
         let sink = LogSink()
         self.sink = sink
-        server = try CTAPHIDServer(authenticator: authenticator, socket: socket) { line in sink.append(line) }
+        server = try CTAPHIDServer(authenticator: authenticator, carrier: socket) { line in sink.append(line) }
         Thread { [self] in
             try? self.server.run()
             self.finished.signal()

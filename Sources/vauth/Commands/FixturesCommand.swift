@@ -1,5 +1,12 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import VauthFixtures
 
 /// `vauth fixtures`: writes the deterministic test-vector set (fixtures/README.md describes it).
@@ -29,8 +36,8 @@ struct FixturesCommand: AsyncParsableCommand {
         do { files = try generator.generate() } catch { throw CLIError.refused("fixture generation failed: \(error)") }
 
         let folder = URL(fileURLWithPath: KeystoreOptions.absolute(out), isDirectory: true)
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+        var status = stat()
+        if stat(folder.path, &status) == 0, status.st_mode & S_IFMT != S_IFDIR {
             throw CLIError.badInput("--out \(out) exists and is not a folder")
         }
         do {
@@ -39,7 +46,7 @@ struct FixturesCommand: AsyncParsableCommand {
                 try Data(file.bytes).write(to: folder.appendingPathComponent(file.name), options: .atomic)
             }
         } catch {
-            throw CLIError.badInput("cannot write to \(out): \(error.localizedDescription)")
+            throw CLIError.badInput("cannot write to \(out): \(error)")
         }
         Terminal.writeStdout("wrote \(files.count - 1) vectors and manifest.json to \(out) (seed \(seed), count \(generator.count))\n")
     }

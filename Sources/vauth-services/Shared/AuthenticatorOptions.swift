@@ -1,0 +1,1 @@
+../../vauth/AuthenticatorOptions.swift

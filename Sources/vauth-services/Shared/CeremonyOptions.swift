@@ -1,0 +1,1 @@
+../../vauth/CeremonyOptions.swift

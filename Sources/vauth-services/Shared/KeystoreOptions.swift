@@ -1,0 +1,1 @@
+../../vauth/KeystoreOptions.swift

@@ -1,0 +1,1 @@
+../../vauth/Terminal.swift
