@@ -130,6 +130,9 @@ class SecretWatch:
 
     @staticmethod
     def _read(path: str, add) -> None:
+        # only regular files: a test may hand vauth a named pipe or a directory as key file
+        if not Path(path).is_file():
+            return
         try:
             add(Path(path).read_bytes())
         except OSError:
