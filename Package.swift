@@ -24,15 +24,23 @@ let package = Package(
                        providers: [.apt(["libcbor-dev"])]),
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "libcrypto",
                        providers: [.apt(["libssl-dev"])]),
+        // Hosts and RP IDs: UTS #46 / IDNA2008 through libidn2, registrable domains through libpsl.
+        .systemLibrary(name: "CLibIDN2", path: "Sources/CLibIDN2", pkgConfig: "libidn2",
+                       providers: [.apt(["libidn2-dev"])]),
+        .systemLibrary(name: "CLibPSL", path: "Sources/CLibPSL", pkgConfig: "libpsl",
+                       providers: [.apt(["libpsl-dev"])]),
+
+        // prctl(2) wrappers (variadic in C) for keeping secrets out of core dumps.
+        .systemLibrary(name: "CProcessControl", path: "Sources/CProcessControl"),
 
         .target(name: "VauthCBOR", dependencies: ["CLibCBOR"]),
-        .target(name: "VauthCrypto", dependencies: ["COpenSSL", "VauthCBOR"]),
+        .target(name: "VauthCrypto", dependencies: ["COpenSSL", "CProcessControl", "VauthCBOR"]),
         .target(name: "VauthAuthenticator", dependencies: ["VauthCBOR", "VauthCrypto"]),
         .target(name: "VauthKeystore", dependencies: ["VauthCBOR", "VauthCrypto", "VauthAuthenticator"],
                 exclude: ["FORMAT.md"]),
         // CTAPHID (CTAP 2.2 §11.2) framing and channels as pure types, and a UDP carrier.
         .target(name: "VauthTransport", dependencies: ["VauthAuthenticator", "VauthCBOR"]),
-        .target(name: "VauthWebAuthn", dependencies: ["VauthCBOR", "VauthCrypto", "VauthAuthenticator"]),
+        .target(name: "VauthWebAuthn", dependencies: ["CLibIDN2", "CLibPSL", "VauthCBOR", "VauthCrypto", "VauthAuthenticator"]),
         .target(name: "VauthServices", dependencies: ["VauthWebAuthn", "VauthAuthenticator", "VauthCrypto"]),
         .target(name: "VauthTransfer", dependencies: ["VauthWebAuthn", "VauthAuthenticator", "VauthCrypto"]),
         // Deterministic WebAuthn test vectors (`vauth fixtures`): the real authenticator and client
@@ -70,6 +78,12 @@ let package = Package(
         // A child process for the keystore's crash and concurrency tests (killed mid-write, or run eight at once).
         .executableTarget(name: "keystore-stress", dependencies: ["VauthKeystore", "VauthAuthenticator", "VauthCrypto"],
                           path: "Tests/KeystoreStress"),
+        // Fuzzing (Tests/Fuzz/run.sh): the harnesses, the libFuzzer driver / replayer, and the
+        // regression tests that replay every seed and every input that ever crashed.
+        .target(name: "VauthFuzzing", dependencies: ["VauthCBOR", "VauthCrypto", "VauthAuthenticator", "VauthKeystore", "VauthWebAuthn", "VauthTransfer", "VauthTransport"],
+                path: "Tests/Fuzz/Harnesses"),
+        .executableTarget(name: "vauth-fuzz", dependencies: ["VauthFuzzing"], path: "Tests/Fuzz/Driver"),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["VauthFuzzing"]),
         .testTarget(name: "VauthTransportTests", dependencies: ["VauthTransport", "VauthAuthenticator", "VauthCBOR", "VauthCrypto"]),
         .testTarget(name: "VauthBridgeTests", dependencies: ["VauthBridge", "VauthWebAuthn"]),
         .testTarget(name: "VauthServicesTests", dependencies: ["VauthServices", "VauthWebAuthn", "VauthAuthenticator", "VauthCrypto"]),

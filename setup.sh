@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-APT_PACKAGES=(libcbor-dev libssl-dev pkg-config publicsuffix fido2-tools python3-venv ca-certificates chromium chromium-driver
+APT_PACKAGES=(libcbor-dev libssl-dev libidn2-dev libpsl-dev pkg-config publicsuffix fido2-tools python3-venv ca-certificates chromium chromium-driver
               libcurl4-openssl-dev time)  # libcurl-dev: vauth-services links FoundationNetworking
                                           # statically; GNU time: `vauth bench` measures peak RSS with it
 

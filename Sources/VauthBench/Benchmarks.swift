@@ -221,7 +221,7 @@ public struct Benchmarks {
             }
         }
         func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] * 1000 }
-        return [("getWallMs", median(walls)), ("getWallMsTmpfs", median(memoryWalls)),
+        return [("getWallMs", median(walls)), ("getTmpfsWallMs", median(memoryWalls)),
                 ("getPeakRssMB", measuredPeak ?? peak), ("versionWallMs", median(versions))]
     }
 }

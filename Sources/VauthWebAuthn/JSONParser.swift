@@ -210,6 +210,9 @@ public enum JSONParser {
             }
             let text = String(decoding: bytes[start..<offset], as: UTF8.self)
             guard let value = Double(text) else { throw error("unreadable number \(text)") }
+            // RFC 8259 §6 lets a parser limit the range; beyond a Double it would become infinity,
+            // which JSON cannot write back (found by the options-json fuzz harness).
+            guard value.isFinite else { throw error("number \(text.prefix(40)) is out of range") }
             return value
         }
 

@@ -14,9 +14,10 @@ import Darwin
 /// - Only secure contexts, because WebAuthn is only exposed there (L3 §5.1, `[SecureContext]`):
 ///   `https`, or `http` when the host is potentially trustworthy (Secure Contexts §3.1):
 ///   `localhost`, a `*.localhost` name, an IPv4 address in 127.0.0.0/8, or `[::1]`.
-/// - Scheme and host are lowercased; a Unicode host is converted to its `xn--` form (without
-///   UTS #46 mapping, see ``Punycode``); IPv6 addresses are written in RFC 5952 form; a port equal
-///   to the scheme's default is dropped, as the URL parser does.
+/// - Scheme and host are lowercased; the host goes through UTS #46 "domain to ASCII" (``IDNA``,
+///   libidn2), so `ｅｘａｍｐｌｅ.com` is `example.com` and a bad `xn--` label is refused; IPv6
+///   addresses are written in RFC 5952 form; a port equal to the scheme's default is dropped, as
+///   the URL parser does.
 /// - Hosts are DNS-like: labels of letters, digits, `-` and `_`, no empty label (so no trailing
 ///   dot). A host whose last label is numeric must be a dotted-quad IPv4 address.
 public struct Origin: Hashable, Sendable, CustomStringConvertible {
@@ -51,30 +52,34 @@ public struct Origin: Hashable, Sendable, CustomStringConvertible {
     public let port: Int?
 
     /// Parses and checks an origin; see the type's documentation for what is accepted.
+    ///
+    /// The text is split on Unicode scalars, not Characters: a combining mark or a joiner after
+    /// `/`, `:` or `]` would otherwise fuse with it into one grapheme and hide the delimiter.
     public init(_ text: String) throws(WebAuthnClientError) {
         let trimmed = Self.trimmed(text)
-        guard let separator = trimmed.firstRange(of: "://") else {
+        guard let separator = trimmed.firstRange(of: "://".unicodeScalars) else {
             throw .syntax("origin \"\(text)\" is not of the form scheme://host[:port]")
         }
-        let scheme = trimmed[..<separator.lowerBound].lowercased()
-        guard let first = scheme.first, first.isASCII, first.isLetter,
-              scheme.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == ".") }) else {
+        let scheme = String(Substring(trimmed[..<separator.lowerBound])).lowercased()
+        guard let first = scheme.unicodeScalars.first, Self.isASCIILetter(first),
+              scheme.unicodeScalars.allSatisfy({ Self.isASCIILetter($0) || Self.isASCIIDigit($0) || $0 == "+" || $0 == "-" || $0 == "." }) else {
             throw .syntax("origin \"\(text)\" has no valid scheme")
         }
         guard scheme == "https" || scheme == "http" else {
             throw .security("origin \"\(text)\": scheme \(scheme) is not allowed; WebAuthn needs https (or http on localhost)")
         }
         var rest = trimmed[separator.upperBound...]
-        if rest.hasSuffix("/") { rest = rest.dropLast() }
+        if rest.last == "/" { rest = rest.dropLast() }
         if rest.contains(where: { $0 == "/" || $0 == "?" || $0 == "#" }) {
             throw .syntax("origin \"\(text)\" has a path, query or fragment; an origin is scheme://host[:port]")
         }
         if rest.contains("@") { throw .syntax("origin \"\(text)\" has user information; an origin is scheme://host[:port]") }
-        if rest.contains(where: { $0.isWhitespace }) { throw .syntax("origin \"\(text)\" contains whitespace") }
+        if rest.contains(where: { $0.properties.isWhitespace }) { throw .syntax("origin \"\(text)\" contains whitespace") }
+        if rest.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) { throw .syntax("origin \"\(text)\" contains a control character") }
 
-        var hostText: Substring
-        var portText: Substring?
-        if rest.hasPrefix("[") {
+        var hostText: Substring.UnicodeScalarView
+        var portText: Substring.UnicodeScalarView?
+        if rest.first == "[" {
             guard let close = rest.firstIndex(of: "]") else { throw .syntax("origin \"\(text)\": unterminated IPv6 address") }
             hostText = rest[...close]
             let after = rest[rest.index(after: close)...]
@@ -89,10 +94,11 @@ public struct Origin: Hashable, Sendable, CustomStringConvertible {
             hostText = rest
         }
 
-        let host = try Self.parseHost(String(hostText), origin: text)
+        let host = try Self.parseHost(String(Substring(hostText)), origin: text)
         var port: Int?
-        if let portText, !portText.isEmpty {
-            guard portText.allSatisfy({ $0.isASCII && $0.isNumber }), portText.count <= 5, let value = Int(portText), value <= 65535 else {
+        if let portScalars = portText, !portScalars.isEmpty {
+            let portText = String(Substring(portScalars))
+            guard portScalars.allSatisfy({ Self.isASCIIDigit($0) }), portScalars.count <= 5, let value = Int(portText), value <= 65535 else {
                 throw .syntax("origin \"\(text)\": port \(portText) is not a number from 0 to 65535")
             }
             port = value == (scheme == "https" ? 443 : 80) ? nil : value
@@ -130,13 +136,17 @@ public struct Origin: Hashable, Sendable, CustomStringConvertible {
 
     // MARK: - Parsing hosts
 
-    private static func trimmed(_ text: String) -> Substring {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }
-        var result = Substring(text)
+    /// Leading and trailing ASCII whitespace removed (URL Standard: C0 control or space).
+    private static func trimmed(_ text: String) -> Substring.UnicodeScalarView {
+        let isSpace: (Unicode.Scalar) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
+        var result = Substring(text).unicodeScalars
         while let first = result.first, isSpace(first) { result = result.dropFirst() }
         while let last = result.last, isSpace(last) { result = result.dropLast() }
         return result
     }
+
+    private static func isASCIILetter(_ c: Unicode.Scalar) -> Bool { ("a"..."z").contains(c) || ("A"..."Z").contains(c) }
+    private static func isASCIIDigit(_ c: Unicode.Scalar) -> Bool { ("0"..."9").contains(c) }
 
     static func parseHost(_ text: String, origin: String) throws(WebAuthnClientError) -> Host {
         guard !text.isEmpty else { throw .syntax("origin \"\(origin)\" has no host") }
@@ -148,7 +158,12 @@ public struct Origin: Hashable, Sendable, CustomStringConvertible {
             return .ipv6(bytes)
         }
         guard !text.contains("%") else { throw .syntax("origin \"\(origin)\": percent-encoded hosts are not supported") }
-        guard let ascii = Punycode.asciiDomain(text) else { throw .syntax("origin \"\(origin)\": host \(text) cannot be converted to ASCII") }
+        // URL Standard §3.5 host parser: "domain to ASCII" before anything looks at labels, so
+        // fullwidth letters, ideographic full stops and uppercase become the host a browser sees.
+        let ascii: String
+        do { ascii = try IDNA.toASCII(text) } catch {
+            throw .syntax("origin \"\(origin)\": host \(text) is not a valid domain name (\(error.message))")
+        }
         let labels = ascii.split(separator: ".", omittingEmptySubsequences: false)
         if let last = labels.last, !last.isEmpty, last.allSatisfy({ $0.isASCII && $0.isNumber }) || last.hasPrefix("0x") {
             guard let octets = ipv4Bytes(labels) else { throw .syntax("origin \"\(origin)\": \(text) is not a valid IPv4 address") }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import VauthCrypto
 
 #if canImport(Glibc)
 import Glibc
@@ -22,6 +23,9 @@ struct VauthServices: AsyncParsableCommand {
         subcommands: [RegisterCommand.self, SigninCommand.self, DemoCommand.self, DfnsCommand.self, AttachCommand.self, ServeCommand.self])
 
     static func main() async {
+        // exec from `vauth` made the process dumpable again (RLIMIT_CORE 0 is inherited, the
+        // dumpable flag is not): turn both on before anything is unlocked.
+        CoreDumpProtection.enable()
         do {
             var command = try parseAsRoot(Array(CommandLine.arguments.dropFirst()))
             if var asyncCommand = command as? AsyncParsableCommand {

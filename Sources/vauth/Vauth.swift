@@ -1,4 +1,5 @@
 import ArgumentParser
+import VauthCrypto
 
 #if canImport(Glibc)
 import Glibc
@@ -25,6 +26,8 @@ struct Vauth: AsyncParsableCommand {
     /// Runs the command and turns every failure into one `vauth: error:` line and the contract's
     /// exit status (1 refused or failed, 2 bad input or usage); help and version exit 0.
     static func main() async {
+        // Before any passphrase, key file or keystore is read: no core dump may hold them.
+        CoreDumpProtection.enable()
         // The one answer that needs no parsing: ArgumentParser's reflection over every command's
         // options is most of a start-up otherwise.
         if CommandLine.arguments.dropFirst().elementsEqual(["--version"]) {

@@ -91,12 +91,14 @@ def sign_in(vauth: VauthCLI, credential: Credential, *flags, env: dict | None = 
 
 
 def assert_error(result, code: int, *words: str) -> None:
+    """Exit status, one `vauth: error:` line naming the reason (one of `words`, which a failure
+    test must give: a check that accepts any message passes for the wrong reason), no stdout."""
+    assert words, "every failure test names the reason it expects"
     assert result.code == code, f"expected exit {code}, got {result.code}: {result.stderr!r}"
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("vauth: error: "), f"not one error line: {result.stderr!r}"
     assert result.stdout == "", result.stdout[:300]
-    if words:
-        assert any(word in lines[0].lower() for word in words), f"message names none of {words}: {lines[0]!r}"
+    assert any(word in lines[0].lower() for word in words), f"message names none of {words}: {lines[0]!r}"
 
 
 def header_kdf(vauth: VauthCLI) -> tuple[int, int]:
@@ -137,7 +139,7 @@ def test_unreadable_passphrase_file(vauth, tmp_path):
     create(vauth, env=env)
     before = vauth.state()
     result = vauth.run("list", "--passphrase-file", tmp_path / "missing", env=file_env(vauth))
-    assert_error(result, 2)
+    assert_error(result, 2, "missing")
     assert vauth.state() == before
 
 
@@ -561,27 +563,27 @@ def test_concurrent_gets_and_creates(vauth):
 @pytest.mark.parametrize("stdin", ['{"rp": ', json.dumps({"challenge": "AAAA"})], ids=["malformed", "incomplete"])
 def test_failed_create_makes_no_keystore(vauth, stdin):
     result = vauth.run("create", "--origin", ORIGIN, input=stdin)
-    assert_error(result, 2)
+    assert_error(result, 2, "malformed json", "missing member")
     assert not vauth.keystore.exists()
     assert not journal_exists(vauth)
 
 
 def test_refused_create_makes_no_keystore(vauth):
     result = vauth.run("create", "--origin", ORIGIN, "--no-uv", input=json.dumps(creation_options()))
-    assert_error(result, 1)
+    assert_error(result, 1, "refused user verification")
     assert not vauth.keystore.exists()
 
 
 def test_failed_create_makes_no_directory(vauth, tmp_path):
     keystore = tmp_path / "fresh" / "keystore.vauth"
     result = vauth.run("create", "--origin", ORIGIN, input="not json", env=vauth.env(VAUTH_KEYSTORE=str(keystore)))
-    assert_error(result, 2)
+    assert_error(result, 2, "malformed json")
     assert not keystore.exists()
 
 
 def test_get_without_keystore(vauth):
     result = vauth.run("get", "--origin", ORIGIN, input=json.dumps(request_options()))
-    assert_error(result, 1)
+    assert_error(result, 1, "no keystore")
     assert not vauth.keystore.exists()
 
 

@@ -58,15 +58,19 @@ class VauthCLI:
             new_session: bool = False) -> Result:
         if isinstance(input, (dict, list)):
             input = json.dumps(input)
+        env = env if env is not None else self.env()
+        stdin = input.encode() if isinstance(input, str) else input
         completed = subprocess.run(
             [self.binary, *map(str, args)],
-            input=input.encode() if isinstance(input, str) else input,
+            input=stdin,
             capture_output=True,
-            env=env if env is not None else self.env(),
+            env=env,
             timeout=timeout,
             start_new_session=new_session,
         )
-        return Result(completed.returncode, completed.stdout.decode(), completed.stderr.decode())
+        result = Result(completed.returncode, completed.stdout.decode(errors="replace"), completed.stderr.decode(errors="replace"))
+        SECRETS.observe(self, [str(a) for a in args], env, stdin, result)
+        return result
 
     def create(self, options: dict, origin: str, *flags) -> Result:
         return self.run("create", "--origin", origin, *flags, input=json.dumps(options))
@@ -84,3 +88,155 @@ class VauthCLI:
             path = Path(str(self.keystore) + suffix)
             files[suffix or "keystore"] = path.read_bytes() if path.exists() else None
         return files
+
+
+class SecretWatch:
+    """Everything every `VauthCLI.run` of the whole test session printed, and every secret it was
+    given or handed out, so one check at the end of the run (conftest.py) can prove that no
+    passphrase, key file or private key reached stdout or stderr except `export`'s stdout, and
+    that none sits in the clear in a keystore directory.
+
+    Secrets are learnt as the tests go: passphrases (VAUTH_PASSPHRASE, --passphrase-file), key
+    files (VAUTH_KEY_FILE, --key-file), and private keys from every `export` output and every
+    `import` input. `harvest` exports a sample of the session's keystores at the end to learn the
+    keys that were only ever created."""
+
+    def __init__(self):
+        self.transcript: list[tuple[list[str], Result]] = []
+        self.passphrases: set[str] = set()
+        self.key_files: set[bytes] = set()
+        self.private_keys: set[bytes] = set()     # PKCS#8 DER
+        self.clis: dict[str, "VauthCLI"] = {}
+
+    def observe(self, cli: "VauthCLI", args: list[str], env: dict, stdin, result: Result) -> None:
+        # A command can only print the passphrases it was given; those are checked per run (a
+        # test passphrase such as "a passphrase" is also a phrase of vauth's own messages).
+        given: set[str] = {value for name, value in env.items() if "PASSPHRASE" in name and value}
+        self.clis[str(cli.directory)] = cli
+        key_file = env.get("VAUTH_KEY_FILE")
+        for flag, value in zip(args, args[1:]):
+            if flag.startswith("--") and flag.endswith("passphrase-file"):
+                self._read(value, lambda data: given.add(data.decode(errors="replace").rstrip("\r\n")))
+            if flag == "--key-file":
+                key_file = value
+        self.passphrases |= given
+        self.transcript.append((args, result, given))
+        if key_file:
+            self._read(key_file, self.key_files.add)
+        if args and args[0] == "import" and stdin:
+            self._keys_from(stdin if isinstance(stdin, bytes) else stdin.encode())
+        if args and args[0] == "export" and result.code == 0:
+            self._keys_from(result.stdout.encode())
+
+    @staticmethod
+    def _read(path: str, add) -> None:
+        try:
+            add(Path(path).read_bytes())
+        except OSError:
+            pass
+
+    def _keys_from(self, document: bytes) -> None:
+        """Every `privateKey` member of a vauth or CDP export (base64 or base64url PKCS#8)."""
+        import base64
+        import re
+        for match in re.finditer(rb'"privateKey"\s*:\s*"([A-Za-z0-9+/_=-]{40,})"', document):
+            text = match.group(1).decode()
+            try:
+                der = base64.b64decode(text.replace("-", "+").replace("_", "/") + "=" * (-len(text) % 4))
+            except ValueError:
+                continue
+            if len(der) >= 40:
+                self.private_keys.add(der)
+
+    def harvest(self, limit: int = 25) -> None:
+        """Exports up to `limit` of the session's keystores that still open, to learn their keys."""
+        import random
+        candidates = [cli for cli in self.clis.values() if cli.keystore.exists() and cli.key_file.exists()]
+        random.Random(14).shuffle(candidates)
+        for cli in candidates[:limit]:
+            try:
+                completed = subprocess.run([cli.binary, "export"], capture_output=True, env=cli.env(), timeout=60)
+            except (OSError, subprocess.TimeoutExpired):
+                continue
+            if completed.returncode == 0:
+                self._keys_from(completed.stdout)
+
+    def forms(self) -> dict[str, str]:
+        """Text forms in which a secret could be printed, each with what it is."""
+        import base64
+        forms: dict[str, str] = {}
+
+        def add(data: bytes, what: str) -> None:
+            for text in (base64.b64encode(data).decode().rstrip("="), base64.urlsafe_b64encode(data).decode().rstrip("="),
+                         data.hex(), data.hex().upper()):
+                if len(text) >= 16:
+                    forms[text] = what
+        for key in self.key_files:
+            add(key.strip(), "a key file's key")
+        for der in self.private_keys:
+            add(der, "a private key (PKCS#8)")
+            # The private scalar / seed inside: the last 32 bytes of an Ed25519 PKCS#8, and the
+            # OCTET STRING after 02 01 01 04 20 in an EC one.
+            marker = der.find(bytes.fromhex("020101" "0420"))
+            if marker >= 0:
+                add(der[marker + 5:marker + 37], "an EC private scalar")
+            if len(der) == 48:
+                add(der[-32:], "an Ed25519 seed")
+        return forms
+
+    def leaks(self) -> list[str]:
+        """What was printed where it must not be: (command, stream, what)."""
+        forms = self.forms()
+        # A test passphrase that vauth's own messages contain ("wrong passphrase") shows up in
+        # runs that were never given it: that is vocabulary, not a leak.
+        vocabulary = {p for p in self.passphrases
+                      if any(p not in g and (p in r.stderr or p in r.stdout) for _, r, g in self.transcript)}
+        found = []
+        for args, result, given in self.transcript:
+            command = args[0] if args else "?"
+            streams = [("stderr", result.stderr)]
+            if command != "export":
+                streams.append(("stdout", result.stdout))
+            else:
+                streams.append(("stdout", _without_private_keys(result.stdout)))
+            watched = dict(forms)
+            watched.update({p: "its passphrase" for p in given if len(p) >= MIN_PASSPHRASE and p not in vocabulary})
+            for name, text in streams:
+                for form, what in watched.items():
+                    if form in text:
+                        found.append(f"`vauth {' '.join(args)[:80]}` printed {what} on {name}")
+        return found
+
+    def files_at_rest(self) -> list[str]:
+        """Keystore directories: no passphrase, key or private key in the clear in any file vauth
+        wrote there (the keystore, its journal, lock and temporary files)."""
+        raw_secrets = [(p.encode(), "a passphrase") for p in self.passphrases if len(p) >= MIN_PASSPHRASE]
+        raw_secrets += [(der, "a private key") for der in self.private_keys]
+        found = []
+        for cli in self.clis.values():
+            prefix = cli.keystore.name
+            if not cli.directory.is_dir():
+                continue
+            for path in cli.directory.iterdir():
+                if not (path.name.startswith(prefix) or path.name.startswith("." + prefix)) or not path.is_file():
+                    continue
+                try:
+                    data = path.read_bytes()
+                except OSError:
+                    continue
+                for secret, what in raw_secrets:
+                    if secret in data:
+                        found.append(f"{path} holds {what} in the clear")
+        return found
+
+
+def _without_private_keys(text: str) -> str:
+    """`export` output with its `privateKey` values blanked: printing those is its purpose."""
+    import re
+    return re.sub(r'"privateKey"\s*:\s*"[^"]*"', '"privateKey": ""', text)
+
+
+# Shorter test passphrases ("a passphrase", "x") are words of vauth's own messages.
+MIN_PASSPHRASE = 13
+
+SECRETS = SecretWatch()

@@ -64,8 +64,9 @@ struct CTAPCommandTests {
         #expect(auth.handle([0x02] + CBORValue.map(tooManyAllowed).encoded) == [CTAPStatus.limitExceeded.rawValue])
     }
 
-    @Test func randomMessagesNeverCrash() throws {
+    @Test func randomMessagesGetTheRightStatus() throws {
         let auth = makeAuthenticator()
+        var invalid = 0
         var state: UInt64 = 0xC7A9
         for _ in 0..<3000 {
             state = state &* 6364136223846793005 &+ 1442695040888963407
@@ -76,11 +77,28 @@ struct CTAPCommandTests {
                 message.append(UInt8(truncatingIfNeeded: state >> 33))
             }
             let response = auth.handle(message)
-            // Every answer starts with a known status byte; only a success carries CBOR after it.
-            let status = try #require(response.first)
-            #expect(CTAPStatus(rawValue: status).name != "CTAP status 0x" + String(status, radix: 16), "unnamed status \(status)")
-            if status != CTAPStatus.ok.rawValue { #expect(response.count == 1) }
-            else if response.count > 1 { #expect((try? CBORDecoder().decode(response.dropFirst())) != nil) }
+            // The answer is a status byte CTAP 2.2 §8.2 defines; an error carries nothing else, a
+            // success one canonical CBOR value or nothing; parameters that are not (canonical)
+            // CBOR are CTAP2_ERR_INVALID_CBOR whatever the command (§8.1 / §6).
+            let status = try #require(response.first, "empty response to \(message)")
+            #expect(!CTAPStatus(rawValue: status).name.hasPrefix("CTAP status"), "unknown status 0x\(String(status, radix: 16))")
+            if status == CTAPStatus.ok.rawValue {
+                if response.count > 1 { #expect((try? CBORDecoder.decode(response.dropFirst())) != nil) }
+            } else {
+                #expect(response.count == 1, "error \(status) with data")
+            }
+            let parameters = message.dropFirst()
+            if parameters.isEmpty {
+                let expected: [UInt8: CTAPStatus] = [1: .missingParameter, 2: .missingParameter, 6: .missingParameter, 8: .notAllowed, 4: .ok]
+                #expect(status == expected[message[0]]?.rawValue, "\(message) gave 0x\(String(status, radix: 16))")
+            } else if (try? CBORDecoder(limits: .ctap).decode(parameters)) == nil {
+                #expect(status == CTAPStatus.invalidCBOR.rawValue, "\(message) gave 0x\(String(status, radix: 16))")
+                invalid += 1
+            } else if message[0] != 4 {
+                #expect(status != CTAPStatus.ok.rawValue, "random parameters were accepted: \(message)")
+            }
         }
+        // The generator is fixed: most messages are not CBOR at all, and each was told so.
+        #expect(invalid > 2000)
     }
 }

@@ -28,6 +28,15 @@ struct JSONTests {
         #expect(throws: Never.self) { _ = try JSONParser.parse(ok) }
     }
 
+    /// Found by fuzzing (Tests/Fuzz/regressions/options-json/json-infinity-*): a number beyond a
+    /// Double became infinity, which serialized as text that is not JSON.
+    @Test func refusesNumbersBeyondADouble() throws {
+        for text in ["[1e400]", "[-1e400]", "[0.4e00669999999]", "[123123e100000]"] {
+            #expect(clientError { _ = try JSONParser.parse(text) }?.message.contains("is out of range") == true, "\(text)")
+        }
+        #expect(try JSONParser.parse("[1.7976931348623157e308]") == .array([.number(1.7976931348623157e308)]))
+    }
+
     @Test func serializesLikeJSONStringify() {
         let value: JSONValue = ["id": "x\"y\\z\n\u{01}é", "n": .number(-257), "f": .number(0.5), "empty": [:], "list": [], "nested": [1, ["a": nil]]]
         #expect(value.serialized(.compact) == #"{"id":"x\"y\\z\n\u0001é","n":-257,"f":0.5,"empty":{},"list":[],"nested":[1,{"a":null}]}"#)
