@@ -19,7 +19,7 @@ enum InputFile {
         } catch {
             switch error {
             case .io(_, let operation, let code):
-                throw CLIError.badInput("cannot \(operation.hasPrefix("read") ? "read" : operation) \(what) \(path): \(String(cString: strerror(code)))")
+                throw CLIError.badInput("cannot read \(what) \(path): \(String(cString: strerror(code)))")
             case .notRegularFile(_, let kind):
                 throw CLIError.badInput("cannot read \(what) \(path): it is \(kind)")
             default:

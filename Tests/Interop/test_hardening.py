@@ -527,7 +527,7 @@ def test_pipes_and_process_substitution_are_read(vauth, tmp_path):
                                env=pass_env, capture_output=True)
     assert completed.returncode == 0, completed.stderr.decode()
     missing = vauth.run("get", "--origin", ORIGIN, "--options", str(tmp_path / "missing.json"))
-    assert_error(missing, 2, f"cannot open options {tmp_path / 'missing.json'}: No such file or directory")
+    assert_error(missing, 2, f"cannot read options {tmp_path / 'missing.json'}: No such file or directory")
     directory = vauth.run("get", "--origin", ORIGIN, "--options", str(tmp_path))
     assert_error(directory, 2, f"cannot read options {tmp_path}: it is a directory")
 

@@ -31,7 +31,8 @@ struct ExportCommand: AsyncParsableCommand {
         }
         // Built before the note, so a refused export (a Dfns key in cdp format) prints only its error.
         let document = try CredentialTransfer.export(records, format: format)
+        // The note follows the document: an export that could not be written gets one error line.
+        try Terminal.writeJSON(document, compact: global.compact)
         Terminal.note("the export contains private keys; keep it as safe as the keystore")
-        Terminal.printJSON(document, compact: global.compact)
     }
 }
