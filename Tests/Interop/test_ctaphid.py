@@ -368,3 +368,14 @@ def test_serve_uhid_without_the_module_says_so(vauth):
     result = vauth.run("serve", "--uhid")
     assert result.code == 1
     assert result.stderr.startswith("vauth: error: cannot open /dev/uhid: No such file or directory (load the uhid kernel module")
+
+
+def test_sigint_stops_serve_cleanly(vauth):
+    import signal
+    server = VauthServe(vauth, "--uv-mode", "unsupported")
+    ceremony(server.device())
+    server.process.send_signal(signal.SIGINT)
+    assert server.process.wait(20) == 0
+    time.sleep(0.05)
+    assert server.log().rstrip().endswith("vauth: serve: stopped")
+    assert len(vauth.run("list").ok().json) == 1
