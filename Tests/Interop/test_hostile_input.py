@@ -187,10 +187,7 @@ STDIN_CASES = {
 }
 
 # Cases that wait for issue 9 (hardening) on main: the reason names the item.
-PENDING: dict[str, str] = {
-    "import-huge-cred-protect": "issue 9 item 2: import traps on numbers it cannot represent",
-    "import-fractional-cred-protect": "issue 9 item 12: import accepts credProtect 2.5",
-}
+PENDING: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("case", list(STDIN_CASES))
