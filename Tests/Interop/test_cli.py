@@ -811,9 +811,7 @@ BAD_INPUT = {
 
 
 # Cases whose message does not yet name the real reason on main; issue 9 (hardening) fixes them.
-BAD_INPUT_PENDING = {
-    "keystore-is-a-directory": "issue 9 (keystore path that is a directory): the message says 'not a vauth keystore'",
-}
+BAD_INPUT_PENDING: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("case", list(BAD_INPUT))
