@@ -126,9 +126,14 @@ enum AtomicFile {
         if chmod(directory, 0o700) != 0 { throw KeystoreError.io(path: directory, operation: "chmod", errno: errno) }
     }
 
-    static func exists(_ path: String) -> Bool {
+    /// Whether something is at `path`; nothing there (ENOENT, ENOTDIR) is false, any other
+    /// failure to look (EACCES, ELOOP, EIO) is an error naming it.
+    static func exists(_ path: String) throws(KeystoreError) -> Bool {
         var st = stat()
-        return stat(path, &st) == 0
+        if stat(path, &st) == 0 { return true }
+        let code = errno
+        if code == ENOENT || code == ENOTDIR { return false }
+        throw KeystoreError.io(path: path, operation: "stat", errno: code)
     }
 
     /// What is at `path`, following symbolic links; nil when nothing is.
@@ -143,7 +148,11 @@ enum AtomicFile {
     /// is refused, as is anything but a regular file. FORMAT.md, "Files".
     static func resolveKeystorePath(_ path: String) throws(KeystoreError) -> String {
         var lst = stat()
-        guard lstat(path, &lst) == 0 else { return path }
+        guard lstat(path, &lst) == 0 else {
+            let code = errno
+            if code == ENOENT || code == ENOTDIR { return path }
+            throw KeystoreError.io(path: path, operation: "stat", errno: code)
+        }
         if (lst.st_mode & S_IFMT) == S_IFLNK {
             guard let resolved = realpath(path, nil) else {
                 throw KeystoreError.notRegularFile(path: path, kind: "a symbolic link to nothing")

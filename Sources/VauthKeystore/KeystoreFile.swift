@@ -85,7 +85,7 @@ public final class KeystoreFile {
         self.access = access
         filePath = try AtomicFile.resolveKeystorePath(path)
         if creation != nil { try AtomicFile.makeDirectory(AtomicFile.parentDirectory(of: filePath)) }
-        else if !AtomicFile.exists(filePath) { throw KeystoreError.notFound(path: path) }
+        else if !(try AtomicFile.exists(filePath)) { throw KeystoreError.notFound(path: path) }
         lock = try FileLock(path: filePath + ".lock", mode: access == .read ? .shared : .exclusive, timeout: lockTimeout, keystorePath: path)
 
         if let file = try MappedFile(path: filePath) {
@@ -139,8 +139,14 @@ public final class KeystoreFile {
         lock.release()
     }
 
-    /// Whether a keystore file exists at `path`.
-    public static func exists(at path: String) -> Bool { AtomicFile.exists(path) }
+    /// Whether a keystore file exists at `path`: false only when nothing is there. Anything that
+    /// is there but cannot be a keystore (a directory, a FIFO, a device, a dangling link) throws
+    /// `notRegularFile`, and a path vauth may not look at (EACCES on a directory) throws that
+    /// error, so no command mistakes "not allowed to see it" for "no keystore yet".
+    public static func exists(at path: String) throws(KeystoreError) -> Bool {
+        let resolved = try AtomicFile.resolveKeystorePath(path)
+        return try AtomicFile.exists(resolved)
+    }
 
     // MARK: - Reading
 
@@ -409,7 +415,8 @@ public final class KeystoreFile {
         if !lock.isCurrent {
             lock = try FileLock(path: filePath + ".lock", mode: .exclusive, timeout: 30, keystorePath: path)
         }
-        let unchanged = file.map { $0.isCurrent(at: filePath) } ?? !AtomicFile.exists(filePath)
+        let unchanged: Bool
+        if let file { unchanged = file.isCurrent(at: filePath) } else { unchanged = !(try AtomicFile.exists(filePath)) }
         guard unchanged else { throw KeystoreError.changedConcurrently(path: path) }
     }
 

@@ -33,7 +33,7 @@ struct AttachCommand: AsyncParsableCommand {
         do { address = try DevToolsEndpoint.parseAddress(cdp) } catch { throw CLIError.badInput(error.description) }
         // Flags are checked, and the keystore unlocked once, before anything is attached.
         let path = global.path
-        let exists = KeystoreFile.exists(at: path)
+        let exists = try KeystoreFile.exists(at: path)
         let unlock = try global.unlock(newKeystore: !exists)
         var policy = AuthenticatorPolicy()
         if exists {
@@ -95,7 +95,7 @@ private struct KeystorePerformer: CeremonyPerformer, @unchecked Sendable {
     }
 
     func get(_ options: PublicKeyCredentialRequestOptions, caller: CallerContext) throws -> AuthenticationResponseJSON {
-        guard KeystoreFile.exists(at: self.options.path) else {
+        guard try KeystoreFile.exists(at: self.options.path) else {
             throw WebAuthnClientError(.notAllowed, "no credential for this RP: there is no keystore at \(self.options.path) yet")
         }
         let file = try open(create: false)
@@ -127,7 +127,7 @@ private struct KeystorePerformer: CeremonyPerformer, @unchecked Sendable {
     private func open(create: Bool) throws -> KeystoreFile {
         let path = options.path
         var creation: KeystoreFile.Creation?
-        if create && !KeystoreFile.exists(at: path) {
+        if create, !(try KeystoreFile.exists(at: path)) {
             creation = .init(identity: try AuthenticatorIdentity.generate(now: Authenticator.systemClock() / 1000), scrypt: options.scrypt)
         }
         return try KeystoreFile(path: path, unlock: unlock, access: .readWrite, creating: creation)

@@ -50,7 +50,7 @@ struct DfnsSignCommand: AsyncParsableCommand {
                 if login, username == nil { throw CLIError.badInput("an online login needs --username") }
                 if !login, actionPath == nil { throw CLIError.badInput("an online action needs --action-path (or --login)") }
             }
-            guard KeystoreFile.exists(at: global.path) else {
+            guard try KeystoreFile.exists(at: global.path) else {
                 throw CLIError.refused("no credential to sign with: there is no keystore at \(global.path) yet")
             }
             let file = try global.open(.readWrite)

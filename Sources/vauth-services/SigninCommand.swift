@@ -33,7 +33,7 @@ struct SigninCommand: AsyncParsableCommand {
         case (nil, .some(let userId)): target = .userId(userId)
         case (nil, nil): target = .discoverable
         }
-        guard KeystoreFile.exists(at: global.path) else {
+        guard try KeystoreFile.exists(at: global.path) else {
             throw CLIError.refused("NotAllowedError: no credential for \(rpId): there is no keystore at \(global.path) yet")
         }
         let file = try global.open(.readWrite)

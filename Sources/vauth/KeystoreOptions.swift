@@ -72,7 +72,7 @@ struct KeystoreOptions: ParsableArguments {
     /// "a command that needs the keystore and finds none creates it on first write").
     func open(_ access: KeystoreFile.Access, create: Bool = false, policy: AuthenticatorPolicy = .init()) throws -> KeystoreFile {
         let path = path
-        let exists = KeystoreFile.exists(at: path)
+        let exists = try KeystoreFile.exists(at: path)
         if !exists && !create { throw KeystoreError.notFound(path: path) }
         let unlock = try unlock(newKeystore: !exists)
         guard scrypt.isReasonable else { throw CLIError.badInput("VAUTH_SCRYPT_LOG2N must be between 10 and 22") }

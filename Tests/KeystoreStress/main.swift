@@ -45,7 +45,7 @@ func torture(path: String, keys: [String]) throws -> Never {
     let unlocks = try keys.map { try KeystoreUnlock.keyFile(path: $0) }
     // The keystore opens with A or B, whichever the last (possibly interrupted) key change left.
     var current = 0
-    if KeystoreFile.exists(at: path) {
+    if (try? KeystoreFile.exists(at: path)) == true {
         if (try? KeystoreFile(path: path, unlock: unlocks[0], access: .read)) == nil { current = 1 }
     }
     var n = 0

@@ -12,7 +12,7 @@ struct KeystoreFileTests {
         let file = try KeystoreFile(path: scratch.keystore, unlock: unlock, access: .readWrite,
                                     creating: .init(identity: testIdentity, scrypt: fastScrypt))
         #expect(!file.existsOnDisk)
-        #expect(!KeystoreFile.exists(at: scratch.keystore), "nothing is written before the first change")
+        #expect(try !KeystoreFile.exists(at: scratch.keystore), "nothing is written before the first change")
         let first = try makeRecord(hmac: true), second = try makeRecord(rpId: "other.example", discoverable: false, algorithm: .edDSA)
         try file.insert([first])
         try file.insert([second])

@@ -20,7 +20,7 @@ struct GetCommand: AsyncParsableCommand {
         let options = try PublicKeyCredentialRequestOptions(json: try InputFile.read(client.options, what: "options"))
         let origin = try client.parsedOrigin()
         let preferred = try credential.map(CredentialIdArgument.decode)
-        guard KeystoreFile.exists(at: global.path) else {
+        guard try KeystoreFile.exists(at: global.path) else {
             throw CLIError.refused("NotAllowedError: no credential for this RP: there is no keystore at \(global.path) yet")
         }
         let file = try global.open(.readWrite)

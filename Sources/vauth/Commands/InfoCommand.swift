@@ -12,7 +12,7 @@ struct InfoCommand: AsyncParsableCommand {
 
     func run() async throws {
         // Without a keystore: what a new one would report (vauth's AAGUID, the default policy).
-        let file = KeystoreFile.exists(at: global.path) ? try global.open(.read) : nil
+        let file = try KeystoreFile.exists(at: global.path) ? try global.open(.read) : nil
         let identity = try file?.identity() ?? AuthenticatorIdentity.generate(now: Authenticator.systemClock() / 1000)
         let policy = file?.policy ?? AuthenticatorPolicy()
         let auth = Authenticator(identity: identity, policy: try authenticator.apply(to: policy), store: InMemoryCredentialStore())

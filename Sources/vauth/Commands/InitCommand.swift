@@ -16,7 +16,7 @@ struct InitCommand: AsyncParsableCommand {
 
     func run() async throws {
         let path = global.path
-        if KeystoreFile.exists(at: path) { throw KeystoreError.alreadyExists(path: path) }
+        if try KeystoreFile.exists(at: path) { throw KeystoreError.alreadyExists(path: path) }
         var aaguidValue = AAGUID.vauthDefault
         if let aaguid {
             guard let parsed = AAGUID(string: aaguid) else { throw CLIError.badInput("--aaguid is not a UUID: \(aaguid)") }

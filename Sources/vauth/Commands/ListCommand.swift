@@ -13,7 +13,7 @@ struct ListCommand: AsyncParsableCommand {
     var rpId: String?
 
     func run() async throws {
-        guard KeystoreFile.exists(at: global.path) else {
+        guard try KeystoreFile.exists(at: global.path) else {
             Terminal.printJSON(.array([]), compact: global.compact)
             return
         }

@@ -13,7 +13,7 @@ struct PolicyCommand: AsyncParsableCommand {
     func run() async throws {
         if authenticator.isEmpty {
             // Without a keystore, the policy a new one starts with.
-            let policy = KeystoreFile.exists(at: global.path) ? try global.open(.read).policy : AuthenticatorPolicy()
+            let policy = try KeystoreFile.exists(at: global.path) ? try global.open(.read).policy : AuthenticatorPolicy()
             Terminal.printJSON(PolicyJSON.value(policy), compact: global.compact)
             return
         }
