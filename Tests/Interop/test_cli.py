@@ -811,14 +811,9 @@ BAD_INPUT = {
 
 
 # Cases whose message does not yet name the real reason on main; issue 9 (hardening) fixes them.
-BAD_INPUT_PENDING: dict[str, str] = {}
-
-
 @pytest.mark.parametrize("case", list(BAD_INPUT))
 def test_bad_input(vauth, enrolled, case, request):
     action, code, reason = BAD_INPUT[case]
-    if case in BAD_INPUT_PENDING:
-        request.applymarker(pytest.mark.xfail(reason=BAD_INPUT_PENDING[case], strict=False))
     before = vauth.state()
     assert before["keystore"] is not None and before[".counters"] is not None
     result = action(vauth, enrolled)

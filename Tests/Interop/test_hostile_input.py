@@ -4,8 +4,7 @@ directory, a FIFO, /dev/null, unreadable, or on a read-only file system.
 
 For each case: the contract's exit status, one `vauth: error:` line that names the actual reason
 (a regular expression per case), no Swift backtrace, no hang (every run has a timeout), and the
-keystore files byte for byte as they were. Behaviour that issue 9 ("hardening") fixes and main does
-not have yet is marked xfail with the item it waits for, never weakened.
+keystore files byte for byte as they were.
 """
 from __future__ import annotations
 
@@ -186,14 +185,8 @@ STDIN_CASES = {
     "create-trailing-garbage": ("create", json.dumps(creation_options()).encode() + b"{}", 2, r"unexpected data after the JSON value"),
 }
 
-# Cases that wait for issue 9 (hardening) on main: the reason names the item.
-PENDING: dict[str, str] = {}
-
-
 @pytest.mark.parametrize("case", list(STDIN_CASES))
 def test_hostile_stdin(vauth, enrolled, case, request):
-    if case in PENDING:
-        request.applymarker(pytest.mark.xfail(reason=PENDING[case], strict=False))
     command, stdin, code, reason = STDIN_CASES[case]
     before = snapshot(vauth.directory)
     args = [command] if command == "import" else [command, "--origin", ORIGIN]
@@ -282,10 +275,6 @@ def test_keystore_path_is_a_directory(vauth, enrolled, command, request):
     stdin = _stdin_for(command, vauth)
     before = snapshot(vauth.directory)
     result = run(vauth, command.args(vauth, enrolled), stdin=stdin, keystore=target, env=vauth.env(**command.env))
-    if result.code != 2 or not re.search(r"is a directory|not a regular file", result.stderr):
-        request.applymarker(pytest.mark.xfail(
-            reason="issue 9 item 13: a directory is reported as 'not a vauth keystore'; init says 'already exists' "
-                   "even after the hardening fixes", strict=False))
     assert_refused(result, 2, r"is a directory|not a regular file")
     assert snapshot(vauth.directory) == before
 
@@ -300,12 +289,8 @@ def test_keystore_path_is_a_fifo(vauth, enrolled, command, request):
         completed = subprocess.run([vauth.binary, *command.args(vauth, enrolled), "--keystore", str(fifo)], input=stdin,
                                    capture_output=True, env=vauth.env(**command.env), timeout=5)
     except subprocess.TimeoutExpired:
-        request.applymarker(pytest.mark.xfail(reason="issue 9 item 7: a FIFO as keystore path hangs", strict=False))
         pytest.fail("hung on a FIFO keystore path")
     result = Result(completed.returncode, completed.stdout.decode(errors="replace"), completed.stderr.decode(errors="replace"))
-    if not re.search(r"FIFO|not a regular file|pipe", result.stderr):
-        request.applymarker(pytest.mark.xfail(
-            reason="issue 9 item 7: a FIFO keystore path is not refused as such (init still says 'already exists')", strict=False))
     assert_refused(result, 2, r"FIFO|not a regular file|pipe")
     assert snapshot(vauth.directory) == before
 
@@ -318,10 +303,6 @@ def test_keystore_path_is_dev_null(vauth, enrolled, command, request):
     created_lock = not lock_before and os.path.exists("/dev/null.lock")
     if created_lock:
         os.unlink("/dev/null.lock")
-    if created_lock or "regular file" not in result.stderr and "device" not in result.stderr:
-        request.applymarker(pytest.mark.xfail(
-            reason="issue 9 item 14: /dev/null gets a .lock and 'not a vauth keystore' (init still says 'already exists')",
-            strict=False))
     assert not created_lock, "vauth created /dev/null.lock"
     assert_refused(result, 2, r"not a regular file|is a (character )?device")
 
@@ -341,8 +322,6 @@ def test_keystore_path_is_a_symlink(vauth, enrolled, command, request):
     before = snapshot(real)
     result = run(vauth, command.args(vauth, enrolled), stdin=stdin, env=vauth.env(**command.env))
     still_a_link = vauth.keystore.is_symlink()
-    if not still_a_link:
-        request.applymarker(pytest.mark.xfail(reason="issue 9 item 6: a write replaces the symlink with a regular file", strict=False))
     assert still_a_link, f"`vauth {command.name}` replaced the keystore symlink with a regular file"
     if result.code == 0:
         if command.name == "init":
@@ -385,12 +364,6 @@ def test_keystore_of_another_user(vauth, enrolled, command, where, request):
         stdin = _stdin_for(command, vauth)
         before = snapshot(shared)
         result = run(vauth, command.args(vauth, enrolled), stdin=stdin, env=env, as_user="65534")
-        if "no keystore" in result.stderr or "is not a vauth keystore" in result.stderr or \
-                (result.code == 0 and result.stdout.strip() == "[]"):
-            request.applymarker(pytest.mark.xfail(
-                reason="issue 9 item 13 (name the real problem): a keystore in a directory vauth may not search (EACCES) "
-                       "is reported as missing, and `list` prints [] for it",
-                strict=False))
         assert_refused(result, 2, r"already exists|[Pp]ermission denied" if command.name == "init" else r"[Pp]ermission denied")
         assert snapshot(shared) == before
     finally:
@@ -422,8 +395,6 @@ def test_read_only_file_system(vauth, enrolled, command, read_only_keystore, req
     before = snapshot(read_only_keystore.parent)
     result = run(vauth, command.args(vauth, enrolled), stdin=stdin, keystore=read_only_keystore, env=vauth.env(**command.env))
     if not command.writes:
-        if result.code != 0:
-            request.applymarker(pytest.mark.xfail(reason="issue 9 item 14: reads on a read-only mount fail on the lock file", strict=False))
         assert result.code == 0, f"`vauth {command.name}` on a read-only keystore: {result.stderr!r}"
     elif command.name == "init":
         assert_refused(result, 2, r"already exists")
