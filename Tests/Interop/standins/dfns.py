@@ -32,7 +32,7 @@ import sys
 import threading
 import traceback
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
 
 import cbor2
@@ -45,6 +45,8 @@ from fido2.attestation import PackedAttestation
 from fido2.webauthn import AuthenticatorData
 from webauthn import verify_authentication_response, verify_registration_response
 from webauthn.helpers.structs import AttestationFormat
+
+from .serving import ServerHandle, serve_in_background
 
 TEST_APP_ID = "ap-vauth-test"
 TEST_ORIGIN = "https://app.example.com"
@@ -601,35 +603,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(500, DfnsApiError(500, "the stand-in failed; see its stderr").body())
 
 
-class ServerHandle:
-    """Returned by start_server: .url, .app (the DfnsStandIn), .stop()."""
-
-    def __init__(self, httpd: ThreadingHTTPServer, thread: threading.Thread):
-        self.httpd, self.thread, self.app = httpd, thread, httpd.app
-        self.host, self.port = httpd.server_address[:2]
-        self.url = f"http://{self.host}:{self.port}"
-
-    def stop(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=5)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
-
-
 def start_server(host: str = "127.0.0.1", port: int = 0, *, log_requests: bool = False, **options) -> ServerHandle:
     """Start the stand-in on a daemon thread; it accepts connections once this returns."""
-    httpd = ThreadingHTTPServer((host, port), _Handler)
-    httpd.daemon_threads = True
-    httpd.app = DfnsStandIn(**options)
-    httpd.log_requests = log_requests
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, name="dfns-standin", daemon=True)
-    thread.start()
-    return ServerHandle(httpd, thread)
+    return serve_in_background(host, port, _Handler, DfnsStandIn(**options), log_requests=log_requests,
+                               name="dfns-standin")
 
 
 def main(argv=None) -> int:

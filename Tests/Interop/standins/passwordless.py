@@ -32,7 +32,7 @@ import traceback
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -43,6 +43,8 @@ from fido2.webauthn import AuthenticatorData
 from webauthn import verify_authentication_response, verify_registration_response
 from webauthn.helpers.cose import COSEAlgorithmIdentifier
 from webauthn.helpers.structs import AttestationFormat
+
+from .serving import ServerHandle, serve_in_background
 
 TEST_API_KEY = "test:public:2e728aa5986f4ba8b073a5b28a939795"  # contract, "Headers"
 TEST_API_SECRET = "test:secret:a679563b331846c79c20b114a4f56d02"
@@ -676,40 +678,13 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _handle
 
 
-class ServerHandle:
-    """Returned by start_server: .url, .host, .port, .app (the PasswordlessStandIn), .stop()."""
-
-    def __init__(self, httpd: ThreadingHTTPServer, thread: threading.Thread):
-        self.httpd, self.thread, self.app = httpd, thread, httpd.app
-        self.host, self.port = httpd.server_address[:2]
-        self.url = f"http://{self.host}:{self.port}"
-
-    def stop(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=5)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
-
-
 def start_server(host: str = "127.0.0.1", port: int = 0, *, api_key: str = TEST_API_KEY,
                  api_secret: str = TEST_API_SECRET, trusted_root_pems: list | None = None,
                  test_controls: bool = True, canonical_cbor: bool = True,
                  log_requests: bool = False) -> ServerHandle:
     """Start the stand-in on a daemon thread; it accepts connections once this returns."""
-    httpd = ThreadingHTTPServer((host, port), _Handler)
-    httpd.daemon_threads = True
-    httpd.app = PasswordlessStandIn(api_key, api_secret, trusted_root_pems, test_controls, canonical_cbor)
-    httpd.log_requests = log_requests
-    # A short poll interval keeps stop(), and so every test's teardown, quick.
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02},
-                              name="passwordless-standin", daemon=True)
-    thread.start()
-    return ServerHandle(httpd, thread)
+    app = PasswordlessStandIn(api_key, api_secret, trusted_root_pems, test_controls, canonical_cbor)
+    return serve_in_background(host, port, _Handler, app, log_requests=log_requests, name="passwordless-standin")
 
 
 def main(argv=None) -> int:
