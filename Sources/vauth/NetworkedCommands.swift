@@ -53,7 +53,7 @@ struct SigninForward: ParsableCommand {
 struct DemoForward: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Register and sign in against a local relying party that verifies with py_webauthn (needs ./setup.sh).")
+        abstract: "Register and sign in against a built-in relying party that verifies every step (nothing else needed).")
 }
 
 /// `vauth dfns …`: forwarded to vauth-services.
