@@ -26,8 +26,12 @@ for package in "${APT_PACKAGES[@]}"; do
 done
 if [ ${#missing[@]} -gt 0 ]; then
     say "installing ${missing[*]}"
-    "${sudo_cmd[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    # Two set-ups at once (two clones, two CI jobs on one machine) would fail on apt's lock at
+    # once; this waits for the other one instead (dpkg's own lock wait covers other apt users).
+    apt_get=("${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600)
+    command -v flock >/dev/null && apt_get=(flock --timeout 1200 /tmp/.vauth-setup-apt.lock "${apt_get[@]}")
+    "${apt_get[@]}" update -qq
+    "${apt_get[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 command -v swift >/dev/null || [ -x /opt/swift/usr/bin/swift ] || {
