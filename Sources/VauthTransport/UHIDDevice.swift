@@ -4,185 +4,84 @@ import Glibc
 import Darwin
 #endif
 
-/// The events of Linux's user-space HID driver (`<linux/uhid.h>`), encoded and decoded by hand:
-/// `struct uhid_event` is a packed C union of 4376 bytes, which Swift cannot import usefully.
-/// Pure functions over bytes, so they are tested without a kernel.
-public enum UHIDEvent {
-    /// `enum uhid_event_type`.
-    public enum Kind: UInt32, Sendable {
-        case destroy = 1, start = 2, stop = 3, open = 4, close = 5, output = 6
-        case getReport = 9, getReportReply = 10, create2 = 11, input2 = 12, setReport = 13, setReportReply = 14
-    }
-
-    /// sizeof(struct uhid_event): the type and the largest member, uhid_create2_req.
-    public static let size = 4 + 128 + 64 + 64 + 2 + 2 + 4 * 4 + 4096
-    static let dataMax = 4096
-    static let busUSB: UInt16 = 0x03
-
-    /// The FIDO HID report descriptor (CTAP 2.2 §11.2.8.1): usage page 0xF1D0, usage CTAPHID,
-    /// 64-byte input and output reports without report ids.
-    public static let fidoReportDescriptor: [UInt8] = [
-        0x06, 0xD0, 0xF1,  // Usage Page (FIDO Alliance)
-        0x09, 0x01,        // Usage (CTAPHID)
-        0xA1, 0x01,        // Collection (Application)
-        0x09, 0x20,        //   Usage (Input Report Data)
-        0x15, 0x00,        //   Logical Minimum (0)
-        0x26, 0xFF, 0x00,  //   Logical Maximum (255)
-        0x75, 0x08,        //   Report Size (8)
-        0x95, 0x40,        //   Report Count (64)
-        0x81, 0x02,        //   Input (Data, Var, Abs)
-        0x09, 0x21,        //   Usage (Output Report Data)
-        0x15, 0x00,        //   Logical Minimum (0)
-        0x26, 0xFF, 0x00,  //   Logical Maximum (255)
-        0x75, 0x08,        //   Report Size (8)
-        0x95, 0x40,        //   Report Count (64)
-        0x91, 0x02,        //   Output (Data, Var, Abs)
-        0xC0,              // End Collection
-    ]
-
-    private static func put<T: FixedWidthInteger>(_ value: T, into event: inout [UInt8], at offset: Int) {
-        withUnsafeBytes(of: value.littleEndian) { event.replaceSubrange(offset..<offset + MemoryLayout<T>.size, with: $0) }
-    }
-
-    private static func get<T: FixedWidthInteger>(_ type: T.Type, from event: [UInt8], at offset: Int) -> T {
-        var value: T = 0
-        withUnsafeMutableBytes(of: &value) { $0.copyBytes(from: event[offset..<offset + MemoryLayout<T>.size]) }
-        return T(littleEndian: value)
-    }
-
-    private static func blank(_ kind: Kind) -> [UInt8] {
-        var event = [UInt8](repeating: 0, count: size)
-        put(kind.rawValue, into: &event, at: 0)
-        return event
-    }
-
-    /// UHID_CREATE2: a USB HID device with the FIDO report descriptor.
-    public static func create2(name: String, vendor: UInt32, product: UInt32) -> [UInt8] {
-        var event = blank(.create2)
-        let nameBytes = Array(name.utf8.prefix(127))
-        event.replaceSubrange(4..<4 + nameBytes.count, with: nameBytes)
-        let descriptorOffset = 4 + 128 + 64 + 64
-        put(UInt16(fidoReportDescriptor.count), into: &event, at: descriptorOffset)
-        put(busUSB, into: &event, at: descriptorOffset + 2)
-        put(vendor, into: &event, at: descriptorOffset + 4)
-        put(product, into: &event, at: descriptorOffset + 8)
-        put(UInt32(0x0100), into: &event, at: descriptorOffset + 12)  // version
-        put(UInt32(0), into: &event, at: descriptorOffset + 16)       // country
-        event.replaceSubrange(descriptorOffset + 20..<descriptorOffset + 20 + fidoReportDescriptor.count, with: fidoReportDescriptor)
-        return event
-    }
-
-    /// UHID_INPUT2: a report from the device to the host.
-    public static func input2(_ report: [UInt8]) -> [UInt8] {
-        var event = blank(.input2)
-        let count = min(report.count, dataMax)
-        put(UInt16(count), into: &event, at: 4)
-        event.replaceSubrange(6..<6 + count, with: report.prefix(count))
-        return event
-    }
-
-    public static func destroy() -> [UInt8] { blank(.destroy) }
-
-    /// UHID_GET_REPORT_REPLY / UHID_SET_REPORT_REPLY refusing request `id` (the FIDO interface
-    /// has no feature reports), so the kernel does not wait for its timeout.
-    public static func refusal(of kind: Kind, id: UInt32) -> [UInt8]? {
-        var event: [UInt8]
-        switch kind {
-        case .getReport: event = blank(.getReportReply)
-        case .setReport: event = blank(.setReportReply)
-        default: return nil
-        }
-        put(id, into: &event, at: 4)
-        put(UInt16(EIO), into: &event, at: 8)
-        return event
-    }
-
-    /// What an event from the kernel says.
-    public enum Incoming: Equatable, Sendable {
-        /// UHID_OUTPUT: a report the host wrote, without the report-number byte hidraw adds.
-        case output([UInt8])
-        /// GET_REPORT / SET_REPORT, which must be answered.
-        case request(Kind, id: UInt32)
-        /// START, STOP, OPEN, CLOSE and anything else: nothing to do.
-        case other(UInt32)
-    }
-
-    public static func parse(_ event: [UInt8]) -> Incoming? {
-        guard event.count >= 4 else { return nil }
-        let type = get(UInt32.self, from: event, at: 0)
-        switch Kind(rawValue: type) {
-        case .output:
-            guard event.count >= 4 + dataMax + 2 else { return nil }
-            let size = Int(get(UInt16.self, from: event, at: 4 + dataMax))
-            guard size <= dataMax else { return nil }
-            var report = Array(event[4..<4 + size])
-            // hidraw writes report number ‖ report; with no report ids the number is 0.
-            if report.count == CTAPHID.reportSize + 1 && report.first == 0 { report.removeFirst() }
-            return .output(report)
-        case .getReport?, .setReport?:
-            guard event.count >= 8 else { return nil }
-            return .request(Kind(rawValue: type)!, id: get(UInt32.self, from: event, at: 4))
-        default:
-            return .other(type)
-        }
-    }
-}
-
 /// A virtual USB HID device through `/dev/uhid`, so that browsers and libfido2 see the
 /// authenticator as a security key (Linux only; needs the uhid module and write access to
-/// /dev/uhid). The device goes when the object does.
+/// /dev/uhid). The device goes when the object does; the kernel also removes it when the
+/// descriptor closes, so it never outlives the process, whatever signal ends it.
+///
+/// uhid has nothing like USB's flow control in either direction, and the QEMU rig (Tests/UHID)
+/// lost packets of long messages both ways on one CPU. Reports from the host are drained by a
+/// thread of its own (``UHIDEventReader``, real-time where allowed) before uhid's 32-event queue
+/// overflows; reports to the host are paced as a USB interrupt endpoint would deliver them
+/// (``UHIDInputPacing``) so that hidraw's 64-report queue per reader does not.
 public final class UHIDDevice: CTAPHIDCarrier {
     /// The host: there is only one.
     public struct Host: Sendable {}
 
-    public let descriptor: Int32
+    /// Readable while reports wait in the reader's queue: what the server polls.
+    public var descriptor: Int32 { reader.ready.readEnd }
+    private let reader: UHIDEventReader
+    private let uhid: Int32
 
     /// pid.codes' vendor id for open-source hardware, and its test product id.
-    public init(path: String = "/dev/uhid", name: String = "vauth virtual FIDO2 authenticator",
-                vendor: UInt32 = 0x1209, product: UInt32 = 0x0001) throws(TransportError) {
+    public convenience init(path: String = "/dev/uhid", name: String = "vauth virtual FIDO2 authenticator",
+                            vendor: UInt32 = 0x1209, product: UInt32 = 0x0001) throws(TransportError) {
         let fd = open(path, O_RDWR | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else {
             let code = errno
             throw TransportError("cannot open \(path): \(String(cString: strerror(code)))"
                                  + (code == ENOENT ? " (load the uhid kernel module: modprobe uhid)" : ""))
         }
-        descriptor = fd
-        guard Self.writeEvent(fd, UHIDEvent.create2(name: name, vendor: vendor, product: product)) else {
+        try self.init(adopting: fd, name: name, vendor: vendor, product: product)
+    }
+
+    /// Creates the device on an open, non-blocking /dev/uhid descriptor (or, in the unit tests,
+    /// a SOCK_SEQPACKET socket playing the kernel), which it owns from now on.
+    init(adopting fd: Int32, name: String, vendor: UInt32, product: UInt32) throws(TransportError) {
+        guard UHIDEventReader.writeEvent(fd, UHIDEvent.create2(name: name, vendor: vendor, product: product)) else {
             let error = TransportError.posix("creating the uhid device")
             close(fd)
             throw error
         }
+        do {
+            reader = try UHIDEventReader(descriptor: fd)
+        } catch {
+            _ = UHIDEventReader.writeEvent(fd, UHIDEvent.destroy())
+            close(fd)
+            throw error
+        }
+        uhid = fd
+        reader.start()
     }
 
     deinit {
-        _ = Self.writeEvent(descriptor, UHIDEvent.destroy())
-        close(descriptor)
+        reader.stop()
+        _ = UHIDEventReader.writeEvent(uhid, UHIDEvent.destroy())
+        close(uhid)
     }
 
-    private static func writeEvent(_ fd: Int32, _ event: [UInt8]) -> Bool {
-        event.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == event.count
-    }
+    /// Whether /dev/uhid is read at real-time priority (SCHED_FIFO: root, CAP_SYS_NICE or an
+    /// RLIMIT_RTPRIO). Without it a message longer than the kernel's queue (32 reports, about
+    /// 1.8 kB) that a platform writes in one burst can lose packets on a busy single CPU.
+    public var readsAtRealtimePriority: Bool { reader.realtime }
 
     public func receiveReport() throws(TransportError) -> (bytes: [UInt8], peer: Host)? {
-        var buffer = [UInt8](repeating: 0, count: UHIDEvent.size)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EAGAIN || errno == EINTR { return nil }
-                throw .posix("read /dev/uhid")
-            }
-            switch UHIDEvent.parse(Array(buffer.prefix(count))) {
-            case .output(let report)?:
-                return (report, Host())
-            case .request(let kind, let id)?:
-                if let reply = UHIDEvent.refusal(of: kind, id: id) { _ = Self.writeEvent(descriptor, reply) }
-            case .other?, nil:
-                continue
-            }
-        }
+        try reader.next().map { ($0, Host()) }
     }
 
+    private var pacing = UHIDInputPacing()
+
+    /// Paced as a USB key's interrupt endpoint is (``UHIDInputPacing``): the kernel hands each
+    /// report to hidraw at once, and hidraw keeps 64 per reader and drops the rest.
     public func sendReport(_ report: [UInt8], to peer: Host) {
-        _ = Self.writeEvent(descriptor, UHIDEvent.input2(report))
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        let wait = pacing.delay(before: UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec))
+        if wait > 0 {
+            var interval = timespec(tv_sec: Int(wait / 1_000_000_000), tv_nsec: Int(wait % 1_000_000_000))
+            var remaining = timespec()
+            while nanosleep(&interval, &remaining) != 0 && errno == EINTR { interval = remaining }
+        }
+        _ = UHIDEventReader.writeEvent(uhid, UHIDEvent.input2(report))
     }
 }
