@@ -1,22 +1,29 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import VauthWebAuthn
 
-/// JSON over HTTPS with Foundation's URLSession: enough for the services vauth talks to, without
-/// a server framework in the product.
+/// JSON over HTTPS for the services vauth talks to, without a server framework in the product.
+/// Every call is bounded three ways (``CurlTransfer``): the answer's size, the whole call's
+/// duration (``ServiceDeadline``), and where it may go: the request's headers carry an API key or
+/// a bearer token, so a redirect is followed only when it stays on the endpoint's origin and keeps
+/// the method and body (307, 308), as fetch keeps credentials only within the origin; anything else
+/// is refused with a line that says where it pointed.
 struct HTTPJSONClient: Sendable {
     let service: String
-    let baseURL: URL
+    let endpoint: ServiceEndpoint
     let headers: [String: String]
-    let timeout: TimeInterval
+    let deadline: ServiceDeadline
     let userAgent: String
+
+    /// The most of an answer vauth reads. Challenges and tokens are a few kilobytes; a megabyte is
+    /// generous for any of them and keeps a hostile or broken server from growing vauth's memory.
+    static let maxAnswerBytes = 1 << 20
+    /// Same-origin redirects followed before giving up (fetch allows 20; an API needs one or two).
+    static let maxRedirects = 5
 
     struct Answer {
         let status: Int
         let contentType: String
-        let body: Data
+        let body: [UInt8]
     }
 
     /// POSTs `body` to `path` and returns the parsed JSON of a 2xx answer. Anything else becomes a
@@ -24,7 +31,7 @@ struct HTTPJSONClient: Sendable {
     /// or an answer that is not JSON.
     func post(_ path: String, body: JSONValue) async throws(ServiceError) -> JSONValue {
         let answer = try await send(path, body: body)
-        let parsed = try? JSONParser.parse([UInt8](answer.body))
+        let parsed = try? JSONParser.parse(answer.body)
         guard (200..<300).contains(answer.status) else {
             if let parsed, parsed.objectValue != nil {
                 // Problem details at the top level (RFC 9457), or inside `error` as Dfns sends them.
@@ -43,38 +50,52 @@ struct HTTPJSONClient: Sendable {
     }
 
     private func send(_ path: String, body: JSONValue) async throws(ServiceError) -> Answer {
-        let url = baseURL.appendingPathComponent(path.hasPrefix("/") ? String(path.dropFirst()) : path)
-        var request = URLRequest(url: url)
-        request.httpMethod = "POST"
-        request.timeoutInterval = timeout
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.setValue("application/json", forHTTPHeaderField: "Accept")
-        request.setValue(userAgent, forHTTPHeaderField: "User-Agent")
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        request.httpBody = Data(JSONSerializer.serialize(body, style: .compact).utf8)
-        let data: Data, response: URLResponse
-        do {
-            (data, response) = try await URLSession.shared.data(for: request)
-        } catch let error as URLError {
-            throw .transport(service: service, url: url.absoluteString, reason: Self.reason(error))
-        } catch {
-            throw .transport(service: service, url: url.absoluteString, reason: "\(error)")
+        var url = endpoint.url(path).absoluteString
+        let payload = Array(JSONSerializer.serialize(body, style: .compact).utf8)
+        var hops = 0
+        while true {
+            let answer = try await exchange(url, payload: payload)
+            guard (300..<400).contains(answer.status), answer.status != 304 else {
+                return Answer(status: answer.status, contentType: answer.contentType ?? "no content type", body: answer.body)
+            }
+            // A redirect: followed only on the same origin and with method and body kept.
+            let location = answer.redirectURL
+            func refuse(_ reason: String) -> ServiceError {
+                .redirectRefused(service: service, url: url, status: answer.status, location: location, reason: reason)
+            }
+            guard let location, let target = URL(string: location) else { throw refuse("the Location is missing or not a URL") }
+            guard endpoint.isSameOrigin(target) else {
+                throw refuse("it leaves \(endpoint.origin), and the request carries credentials for that origin only "
+                             + "(set the API URL to the service's real address instead)")
+            }
+            guard answer.status == 307 || answer.status == 308 else {
+                throw refuse("only 307 and 308 keep the POST and its body")
+            }
+            hops += 1
+            guard hops <= Self.maxRedirects else { throw refuse("more than \(Self.maxRedirects) redirects in a row") }
+            url = location
         }
-        let http = response as? HTTPURLResponse
-        return Answer(status: http?.statusCode ?? 0, contentType: http?.value(forHTTPHeaderField: "Content-Type") ?? "no content type",
-                      body: data)
     }
 
-    static func reason(_ error: URLError) -> String {
-        switch error.code {
-        case .cannotConnectToHost: return "connection refused"
-        case .timedOut: return "timed out"
-        case .cannotFindHost, .dnsLookupFailed: return "host not found"
-        case .notConnectedToInternet, .networkConnectionLost: return "network unavailable"
-        case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate, .serverCertificateNotYetValid,
-             .serverCertificateHasUnknownRoot, .clientCertificateRejected, .clientCertificateRequired:
-            return "TLS failure (\(error.localizedDescription))"
-        default: return error.localizedDescription
+    private func exchange(_ url: String, payload: [UInt8]) async throws(ServiceError) -> CurlTransfer.Answer {
+        let fields = [("Content-Type", "application/json"), ("Accept", "application/json"), ("User-Agent", userAgent)]
+            + headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        switch await CurlTransfer.post(url, headers: fields, body: payload, limit: Self.maxAnswerBytes, deadline: deadline) {
+        case .success(let answer):
+            return answer
+        case .failure(.tooLarge(let declared)):
+            throw .answerTooLarge(service: service, url: url, limit: Self.maxAnswerBytes, declared: declared)
+        case .failure(.deadline):
+            throw .transport(service: service, url: url,
+                             reason: "timed out: the calls to \(service) took longer than their \(deadline.text) deadline (--timeout)")
+        case .failure(.connectionRefused):
+            throw .transport(service: service, url: url, reason: "connection refused")
+        case .failure(.hostNotFound(let message)):
+            throw .transport(service: service, url: url, reason: "host not found (\(message))")
+        case .failure(.tls(let message)):
+            throw .transport(service: service, url: url, reason: "TLS failure (\(message))")
+        case .failure(.transport(let message)):
+            throw .transport(service: service, url: url, reason: message)
         }
     }
 
@@ -87,38 +108,8 @@ struct HTTPJSONClient: Sendable {
         }
     }
 
-    static func snippet(_ data: Data) -> String {
+    static func snippet(_ data: [UInt8]) -> String {
         let text = String(decoding: data.prefix(80), as: UTF8.self).split(whereSeparator: \.isNewline).joined(separator: " ")
         return text.isEmpty ? "empty body" : "\"\(text)\(data.count > 80 ? "…" : "")\""
-    }
-}
-
-/// Why a call to a service failed.
-public enum ServiceError: Error, Sendable, CustomStringConvertible {
-    /// The service answered with an error status (problem details when it sent them).
-    case problem(service: String, status: Int, title: String?, code: String?, detail: String?, fields: [String])
-    /// The service could not be reached.
-    case transport(service: String, url: String, reason: String)
-    /// A success status with a body that is not JSON.
-    case notJSON(service: String, status: Int, contentType: String, snippet: String)
-    /// JSON of the wrong shape.
-    case unexpected(service: String, what: String)
-
-    public var description: String {
-        switch self {
-        case .problem(let service, let status, let title, let code, let detail, let fields):
-            var text = "\(service) refused (HTTP \(status))"
-            if let title { text += ": \(title)" }
-            if let code { text += " [errorCode \(code)]" }
-            if title == nil, let detail { text += ": \(detail)" }
-            if !fields.isEmpty { text += " (" + fields.joined(separator: "; ") + ")" }
-            return text
-        case .transport(let service, let url, let reason):
-            return "cannot reach \(service) at \(url): \(reason)"
-        case .notJSON(let service, let status, let contentType, let snippet):
-            return "\(service) answered HTTP \(status) with \(contentType), not JSON: \(snippet)"
-        case .unexpected(let service, let what):
-            return "\(service) answered with unexpected JSON: \(what)"
-        }
     }
 }

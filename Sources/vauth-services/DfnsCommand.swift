@@ -5,7 +5,7 @@ import VauthKeystore
 import VauthServices
 import VauthWebAuthn
 
-/// `vauth dfns register | sign | recover`: Dfns user credentials (contract: "Services").
+/// `vauth dfns register | sign | recover`: Dfns user credentials (contract: docs/services/dfns.md).
 struct DfnsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dfns", abstract: "Dfns user credentials: Key, Fido2 and RecoveryKey; action signing; user recovery.",
