@@ -1,4 +1,5 @@
 import Foundation
+import VauthCLI
 
 /// A token or key that can be given on the command line, in a file, or in the environment.
 ///
