@@ -1,5 +1,6 @@
 import ArgumentParser
 import VauthAuthenticator
+import VauthCLI
 import VauthKeystore
 import VauthServices
 import VauthWebAuthn
@@ -7,9 +8,7 @@ import VauthWebAuthn
 /// `vauth dfns sign`: signs a user action or login challenge with a Key or Fido2 credential the
 /// challenge allows; prints the `/auth/action` (or `/auth/login`) body, or, online, sends it.
 struct DfnsSignCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "sign",
-        abstract: "Sign a Dfns user action or login challenge; print the /auth/action body (or send it).")
+    static let configuration = CommandCatalogue.dfnsSign.configuration()
 
     @OptionGroup var global: KeystoreOptions
     @OptionGroup var dfns: DfnsOptions
@@ -64,12 +63,14 @@ struct DfnsSignCommand: AsyncParsableCommand {
             guard let challenge else { return }
             let body = try DfnsActionSigner(origin: origin, rpId: rpId, client: ceremony.client,
                                             lookup: { try file.record(id: $0, rpId: nil) }).sign(challenge)
+            // A Fido2 assertion's counter is committed before the body leaves (as `vauth get` keeps
+            // the counter of a response it could not deliver): the service may have seen the
+            // assertion even when its answer fails or never arrives, and the next one must count on.
+            try ceremony.commit()
             let output: JSONValue
             if let client {
                 output = login ? try await client.completeLogin(body: body) : try await client.completeAction(body: body)
-                try DfnsCommit.afterService(ceremony, what: login ? "login" : "action")
             } else {
-                try ceremony.commit()
                 output = body
             }
             Terminal.printJSON(output, compact: global.compact)
