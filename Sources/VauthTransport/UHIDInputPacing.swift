@@ -2,7 +2,7 @@
 /// (HIDRAW_BUFFER_SIZE) and silently drops what comes while they wait; a USB key never floods it,
 /// because the host fetches at most one report per polling interval (1 ms at full speed), but
 /// a uhid device can write a 129-report message in microseconds, before the reader runs (the
-/// QEMU rig lost the end of every 7609-byte response that way). So: bursts of up to 32 reports,
+/// QEMU rig lost packets of 7609-byte responses that way). So: bursts of up to 32 reports,
 /// half the reader's queue, at once; beyond that one report per millisecond, the full-speed rate.
 /// A pure value (the clock is an argument) so it is unit-tested.
 public struct UHIDInputPacing: Sendable {

@@ -35,6 +35,10 @@ struct ServeCommand: AsyncParsableCommand {
         if uhid {
             let device: UHIDDevice
             do { device = try UHIDDevice() } catch { throw CLIError.refused("\(error)") }
+            if !device.readsAtRealtimePriority {
+                Terminal.warn("serve: /dev/uhid is read at normal priority (real-time needs root, CAP_SYS_NICE or an rtprio limit): "
+                              + "on a busy machine a message over 1.8 kB written in one burst can lose packets")
+            }
             try serve(auth, over: device, announcing: "serve: attached as a uhid USB security key (\(setting))")
         } else {
             let socket: UDPSocket

@@ -29,6 +29,13 @@ import uhid_rig  # noqa: E402
 
 GUEST_LIMIT = int(os.environ.get("VAUTH_RIG_LIMIT", "480"))  # the guest powers off by then
 TOOL_TIMEOUT = 120                                            # one fido2 tool call, in the guest
+# A developer's subset of flows.sh's steps (say "list info ctaphid-ping"); the others then skip.
+SUBSET = os.environ.get("VAUTH_RIG_STEPS", "").split()
+
+
+def _skip_unless_selected(step: str) -> None:
+    if SUBSET and step in uhid_rig.flows_plan() and step not in SUBSET:
+        pytest.skip(f"{step} is not in VAUTH_RIG_STEPS")
 
 
 def _note(request, line: str) -> None:
@@ -58,7 +65,7 @@ def udp_flows(tmp_path_factory, request):
     with VauthServe(cli, "--uv-mode", "unsupported", "--allow-reset") as server:
         device = f"udp:127.0.0.1:{server.port}"
         env = dict(os.environ, LD_PRELOAD=str(shim), VAUTH_FIDO_UDP=device, VAUTH_RIG_PING=str(ping), TMPDIR=str(directory),
-                   VAUTH_RIG_TOOL_TIMEOUT="60")
+                   VAUTH_RIG_TOOL_TIMEOUT="60", VAUTH_RIG_STEPS=" ".join(SUBSET))
         started = time.monotonic()
         # A session of its own: no controlling terminal, so the tools read PINs from stdin.
         completed = subprocess.run(["sh", str(uhid_rig.HERE / "flows.sh"), device], env=env, capture_output=True,
@@ -72,6 +79,7 @@ def udp_flows(tmp_path_factory, request):
 
 @pytest.mark.parametrize("step", uhid_rig.flows_plan())
 def test_libfido2_flow_over_udp(udp_flows, step):
+    _skip_unless_selected(step)
     assert step in udp_flows.results, f"flows.sh reported nothing for {step}:\n{udp_flows.stderr[-3000:]}"
     passed, detail = udp_flows.results[step]
     assert passed, f"{step}: {detail}\nflows.sh:\n{udp_flows.stderr[-3000:]}\nvauth serve:\n{udp_flows.serve_log[-2000:]}"
@@ -89,12 +97,13 @@ def guest(tmp_path_factory, request):
     directory = tmp_path_factory.mktemp("uhid-guest")
     started = time.monotonic()
     kernel = uhid_rig.debian_kernel()
+    fido_id = uhid_rig.debian_fido_id()
     kernel_seconds = time.monotonic() - started
     started = time.monotonic()
     initramfs = directory / "initramfs.cpio"
     ping = uhid_rig.build_ping(directory / "ctaphid-ping")
-    size = uhid_rig.build_initramfs(initramfs, kernel, Path(vauth_binary()).resolve().parent, ping,
-                                    uhid_rig.GuestConfig(GUEST_LIMIT, TOOL_TIMEOUT))
+    size = uhid_rig.build_initramfs(initramfs, kernel, fido_id, Path(vauth_binary()).resolve().parent, ping,
+                                    uhid_rig.GuestConfig(GUEST_LIMIT, TOOL_TIMEOUT, " ".join(SUBSET)))
     initramfs_seconds = time.monotonic() - started
     run = uhid_rig.boot(kernel, initramfs, directory, host_timeout=GUEST_LIMIT + 90)
     initramfs.unlink()
@@ -107,6 +116,7 @@ def guest(tmp_path_factory, request):
 
 @pytest.mark.parametrize("step", uhid_rig.plan())
 def test_libfido2_flow_over_uhid_in_a_kernel(guest, request, step):
+    _skip_unless_selected(step)
     if step not in guest.results:
         if "timeout" in guest.events or guest.exit_status is None:
             pytest.fail(f"{step}: the guest ran out of time before it: {guest.describe()}")

@@ -9,8 +9,8 @@
 #
 # The guest powers itself off when done, or after VAUTH_RIG_LIMIT seconds whatever happens.
 
-BEFORE="modules uhid-node serve-attached hidraw-node"
-AFTER="sigterm-removes-device sigint-removes-device sigkill-removes-device"
+BEFORE="modules uhid-node serve-attached hidraw-node udev-fido-id"
+AFTER="sigterm-removes-device unprivileged-user sigint-removes-device sigkill-removes-device"
 if [ "${1:-}" = "--plan" ]; then
     for step in $BEFORE; do echo "$step"; done
     sh "$(dirname "$0")/flows.sh" --plan
@@ -107,16 +107,25 @@ case $uevent in
     *) fail hidraw-node "$DEV: unexpected uevent: $uevent" ;;
 esac
 
+# systemd's own test (Debian's udev package: 60-fido-id.rules runs fido_id on every hidraw node):
+# vauth's report descriptor makes it a FIDO security key, which 70-uaccess.rules then opens to
+# the user at the seat; this is why browsers on a desktop see it without a rule of ours.
+begin udev-fido-id
+tags=$(/lib/udev/fido_id "$(readlink -f "/sys/class/hidraw/${DEV#/dev/}")" 2>&1)
+case $tags in
+    *ID_FIDO_TOKEN=1*ID_SECURITY_TOKEN=1*) pass udev-fido-id ;;
+    *) fail udev-fido-id "fido_id did not tag $DEV a FIDO token: $(echo "$tags" | tr '\n' '|')" ;;
+esac
+
 echo "rig: flows against $DEV" > /dev/console
 VAUTH_RIG_TOOL_TIMEOUT=$VAUTH_RIG_TOOL_TIMEOUT VAUTH_RIG_STEPS=$VAUTH_RIG_STEPS sh /rig/flows.sh "$DEV" > "$RESULTS"
 
-# stops_cleanly STEP SIGNAL: the signal ends serve with status 0 ("stopped") and the device goes.
+# stops_cleanly STEP SIGNAL: the signal ends the running serve with status 0 ("stopped"), or 137
+# for SIGKILL, and the device goes, though a client holds its hidraw node open.
 stops_cleanly() {
     name=$1 signal=$2
     begin "$name"
-    if [ "$name" != sigterm-removes-device ]; then
-        start_serve || { fail "$name" "vauth serve --uhid did not attach again: $(tail -n 1 "$serve_log")"; return; }
-    fi
+    if [ -z "$serve_pid" ] || ! kill -0 "$serve_pid" 2>/dev/null; then fail "$name" "no vauth serve running to stop"; return; fi
     node=$(our_hidraw)
     # A client (a browser, say) holding the node open must not keep the device alive.
     exec 3< "$node"
@@ -124,6 +133,7 @@ stops_cleanly() {
     # wait has no timeout of its own: the guest's deadline above is it.
     wait "$serve_pid"
     status=$?
+    serve_pid=""
     exec 3<&-
     if [ "$signal" = KILL ]; then
         [ $status -eq 137 ] || { fail "$name" "serve exited $status after SIGKILL"; return; }
@@ -139,6 +149,40 @@ stops_cleanly() {
 }
 
 stops_cleanly sigterm-removes-device TERM
+
+# A user who is not root, with what the README's udev rules give: /dev/uhid and the key's hidraw
+# node through a group. serve works and says that it reads /dev/uhid at normal priority, and the
+# user's own libfido2 tools make and use credentials. SIGINT then stops this serve.
+unprivileged() {
+    begin unprivileged-user
+    chgrp 1000 /dev/uhid && chmod 0660 /dev/uhid
+    mkdir -p /tmp/user/keystore && head -c 32 /dev/urandom > /tmp/user/keystore/key
+    chown -R 1000:1000 /tmp/user && chmod -R go-rwx /tmp/user
+    serves=$((serves + 1))
+    serve_log=/tmp/serve.$serves.log
+    VAUTH_KEYSTORE=/tmp/user/keystore/keystore.vauth VAUTH_KEY_FILE=/tmp/user/keystore/key \
+        su -p -s /bin/sh rig -c "exec vauth serve --uhid --uv-mode unsupported" 2> "$serve_log" &
+    serve_pid=$!
+    within 60 attached && within 10 our_hidraw > /dev/null || { fail unprivileged-user "serve did not attach as uid 1000: $(tail -n 1 "$serve_log")"; return; }
+    [ "$(stat -c %u "/proc/$serve_pid")" = 1000 ] || { fail unprivileged-user "serve does not run as uid 1000"; return; }
+    grep -q "read at normal priority" "$serve_log" || { fail unprivileged-user "no warning about the reader's priority: $(cat "$serve_log")"; return; }
+    node=$(our_hidraw)
+    chgrp 1000 "$node" && chmod 0660 "$node"
+    TMPDIR=/tmp/user VAUTH_RIG_STEPS="list info credential-es256-nonresident" \
+        su -p -s /bin/sh rig -c "sh /rig/flows.sh $node" > /tmp/user/results 2> /dev/console
+    if grep -q "VAUTH-RIG fail" /tmp/user/results || [ "$(grep -c "VAUTH-RIG ok" /tmp/user/results)" -ne 3 ]; then
+        fail unprivileged-user "flows as uid 1000: $(grep -v "VAUTH-RIG ok" /tmp/user/results | tr '\n' '|' | cut -c 1-300)"
+        return
+    fi
+    pass unprivileged-user
+}
+unprivileged
 stops_cleanly sigint-removes-device INT
-stops_cleanly sigkill-removes-device KILL
+
+begin sigkill-removes-device
+if start_serve; then
+    stops_cleanly sigkill-removes-device KILL
+else
+    fail sigkill-removes-device "vauth serve --uhid did not attach again: $(tail -n 1 "$serve_log")"
+fi
 finish

@@ -60,93 +60,99 @@ class RigError(Exception):
     """The rig could not be built (as opposed to a guest step failing)."""
 
 
-# --- the kernel ---------------------------------------------------------------------------
+# --- files from Debian packages --------------------------------------------------------
 
 
 @dataclasses.dataclass
-class Kernel:
+class DebianFiles:
+    """Some files of one Debian package version, extracted into the cache."""
     package: str
     version: str
-    vmlinuz: Path
-    modules: dict[str, Path]
+    directory: Path
+
+    def __getitem__(self, name: str) -> Path:
+        return self.directory / name
 
 
-def _kernel_package() -> tuple[str, str]:
-    """The kernel package linux-image-amd64 depends on now, and its candidate version."""
+def _candidate(package: str) -> str:
+    policy = _run(["apt-cache", "policy", package]).stdout.decode()
+    version = re.search(r"Candidate: (\S+)", policy)
+    if not version or version.group(1) == "(none)":
+        raise RigError(f"no candidate version of {package} (run apt-get update): {policy.strip()[:200]}")
+    return version.group(1)
+
+
+def kernel_package() -> str:
+    """The kernel package linux-image-amd64 depends on now."""
     depends = _run(["apt-cache", "depends", KERNEL_METAPACKAGE], check=False).stdout.decode()
     match = re.search(r"Depends: (linux-image-[0-9][^\s]*)", depends)
     if not match:
         raise RigError(f"apt-cache knows no {KERNEL_METAPACKAGE} (run apt-get update): {depends.strip()[:200]}")
-    package = match.group(1)
-    policy = _run(["apt-cache", "policy", package]).stdout.decode()
-    version = re.search(r"Candidate: (\S+)", policy)
-    if not version or version.group(1) == "(none)":
-        raise RigError(f"no candidate version of {package}: {policy.strip()[:200]}")
-    return package, version.group(1)
+    return match.group(1)
 
 
-def _cached(directory: Path) -> Kernel | None:
+def _cached(directory: Path) -> DebianFiles | None:
     if not (directory / "complete").is_file():
         return None
     package, version = (directory / "complete").read_text().split()
-    return Kernel(package, version, directory / "vmlinuz", {name: directory / f"{name}.ko" for name in MODULES})
+    return DebianFiles(package, version, directory)
 
 
-def _apt_get_download(package: str, version: str, into: Path) -> Path:
-    # apt's sandbox user must be able to write there, or apt warns and downloads as root.
-    into.chmod(0o777)
-    attempt = _run(["apt-get", "download", "-q", f"{package}={version}"], check=False, cwd=into)
-    if attempt.returncode != 0:
-        # Stale package lists name a file the archive no longer has: refresh them once, under
-        # the lock setup.sh takes for apt, and ask again.
-        update = ["apt-get", "-o", "DPkg::Lock::Timeout=600", "update", "-qq"]
-        if shutil.which("flock"):
-            update = ["flock", "--timeout", "1200", "/tmp/.vauth-setup-apt.lock", *update]
-        _run(update, check=False)
-        package, version = _kernel_package()
-        _run(["apt-get", "download", "-q", f"{package}={version}"], cwd=into)
-    debs = list(into.glob(f"{package}_*.deb"))
-    if len(debs) != 1:
-        raise RigError(f"apt-get download {package} left {[d.name for d in debs]}")
-    return debs[0]
+def _refresh_package_lists() -> None:
+    """Stale package lists name files the archive no longer has: refresh them, under the lock
+    setup.sh takes for apt."""
+    update = ["apt-get", "-o", "DPkg::Lock::Timeout=600", "update", "-qq"]
+    if shutil.which("flock"):
+        update = ["flock", "--timeout", "1200", "/tmp/.vauth-setup-apt.lock", *update]
+    _run(update, check=False)
 
 
-def debian_kernel(log=lambda line: None) -> Kernel:
-    """Debian's current amd64 kernel and its HID modules, from the cache or the archive."""
+def debian_files(resolve, members, log=lambda line: None) -> DebianFiles:
+    """The files `members(package)` names ({member path in the package: name in the cache}) of
+    the package `resolve()` names, at its candidate version: from the cache, else fetched with
+    `apt-get download` (never installed) and cut out of it."""
     CACHE.mkdir(parents=True, exist_ok=True)
     try:
-        package, version = _kernel_package()
+        package = resolve()
+        version = _candidate(package)
     except RigError:
-        # No package lists (offline): any kernel fetched before will do.
-        cached = sorted(filter(None, (_cached(d) for d in CACHE.glob("linux-image-*"))), key=lambda k: k.version)
-        if cached:
-            return cached[-1]
+        # No package lists (offline): what was fetched before will do.
+        previous = sorted(filter(None, (_cached(d) for d in CACHE.glob("*_*"))), key=lambda f: f.directory.stat().st_mtime)
+        previous = [f for f in previous if set(members(f.package).values()) <= {p.name for p in f.directory.iterdir()}]
+        if previous:
+            return previous[-1]
         raise
     target = CACHE / f"{package}_{version}"
-    if kernel := _cached(target):
-        return kernel
+    if files := _cached(target):
+        return files
     log(f"fetching {package} {version}")
     with tempfile.TemporaryDirectory(dir=CACHE, prefix=".download-") as scratch:
         scratch = Path(scratch)
-        deb = _apt_get_download(package, version, scratch)
-        release = package.removeprefix("linux-image-")
-        wanted = {f"./boot/vmlinuz-{release}": "vmlinuz"}
-        for name in MODULES:
-            wanted[f"./lib/modules/{release}/kernel/drivers/hid/{name}.ko"] = f"{name}.ko"
-        # --occurrence: tar stops reading once it has them all (the HID modules come early in
-        # the archive), instead of decompressing all 400 MB of modules.
-        deb_data = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", str(deb)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        scratch.chmod(0o777)  # apt's sandbox user writes there (else apt warns, and downloads as root)
+        if _run(["apt-get", "download", "-q", f"{package}={version}"], check=False, cwd=scratch).returncode != 0:
+            _refresh_package_lists()
+            package = resolve()
+            version = _candidate(package)
+            target = CACHE / f"{package}_{version}"
+            _run(["apt-get", "download", "-q", f"{package}={version}"], cwd=scratch)
+        debs = list(scratch.glob(f"{package}_*.deb"))
+        if len(debs) != 1:
+            raise RigError(f"apt-get download {package} left {[d.name for d in debs]}")
+        wanted = members(package)
+        # --occurrence: tar stops reading once it has them all (the kernel's HID modules come
+        # early in its archive), instead of decompressing all 400 MB of modules.
+        deb_data = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", str(debs[0])], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         tar = subprocess.Popen(["tar", "-x", "--occurrence", "-C", str(scratch), *wanted],
                                stdin=deb_data.stdout, stderr=subprocess.PIPE)
         deb_data.stdout.close()
         _, tar_errors = tar.communicate(timeout=600)
         deb_data.wait(timeout=60)  # ended by SIGPIPE when tar stops early: expected
-        staged = scratch / "kernel"
+        staged = scratch / "staged"
         staged.mkdir()
         for member, name in wanted.items():
             source = scratch / member
             if not source.is_file():
-                raise RigError(f"{deb.name} has no {member}: {tar_errors.decode(errors='replace').strip()[-300:]}")
+                raise RigError(f"{debs[0].name} has no {member}: {tar_errors.decode(errors='replace').strip()[-300:]}")
             source.rename(staged / name)
         (staged / "complete").write_text(f"{package} {version}\n")
         try:
@@ -154,10 +160,29 @@ def debian_kernel(log=lambda line: None) -> Kernel:
         except OSError:
             if not _cached(target):  # another run put it there meanwhile: use theirs
                 raise
-    for old in CACHE.glob("linux-image-*"):
+    prefix = "linux-image-" if package.startswith("linux-image-") else f"{package}_"
+    for old in CACHE.glob(f"{prefix}*"):
         if old != target:
             shutil.rmtree(old, ignore_errors=True)
     return _cached(target)
+
+
+def debian_kernel(log=lambda line: None) -> DebianFiles:
+    """Debian's current amd64 kernel: "vmlinuz" and the HID modules ("hid.ko", …)."""
+    def members(package: str) -> dict[str, str]:
+        release = package.removeprefix("linux-image-")
+        wanted = {f"./boot/vmlinuz-{release}": "vmlinuz"}
+        for name in MODULES:
+            wanted[f"./lib/modules/{release}/kernel/drivers/hid/{name}.ko"] = f"{name}.ko"
+        return wanted
+    return debian_files(kernel_package, members, log)
+
+
+def debian_fido_id(log=lambda line: None) -> DebianFiles:
+    """systemd's fido_id ("fido_id"), from Debian's udev package: what its 60-fido-id.rules runs
+    on every new hidraw node to tag security keys (ID_SECURITY_TOKEN=1, which 70-uaccess.rules
+    turns into access for the logged-in user)."""
+    return debian_files(lambda: "udev", lambda package: {"./lib/udev/fido_id": "fido_id"}, log)
 
 
 # --- the initramfs ------------------------------------------------------------------------
@@ -235,19 +260,23 @@ class GuestConfig:
     steps: str = ""  # a subset of flows.sh's steps, for a developer's quicker boot
 
 
-def build_initramfs(output: Path, kernel: Kernel, vauth_dir: Path, ping: Path, config: GuestConfig) -> int:
+def build_initramfs(output: Path, kernel: DebianFiles, fido_id: DebianFiles, vauth_dir: Path, ping: Path,
+                    config: GuestConfig) -> int:
     """Writes the guest's initramfs (uncompressed: the kernel unpacks it at memory speed, where
     gunzip under TCG costs seconds); returns its size in bytes."""
     vauth = [vauth_dir / "vauth", vauth_dir / "vauth-services"]
     for binary in vauth:
         if not binary.is_file():
             raise RigError(f"no {binary}: build vauth first (swift build)")
-    tools = [Path(shutil.which(tool)) for tool in TOOLS] + [ping]
+    tools = [Path(shutil.which(tool)) for tool in TOOLS] + [ping, fido_id["fido_id"]]
     with output.open("wb") as file:
         archive = NewcArchive(file)
         for directory in ("proc", "sys", "dev", "tmp", "etc", "root"):
             archive.directory(directory)
         archive.character_device("dev/console", 5, 1)
+        # An unprivileged user for the guest's udev-rule step (uid and gid 1000).
+        archive.bytes("etc/passwd", b"root:x:0:0:root:/root:/bin/sh\nrig:x:1000:1000:rig:/tmp:/bin/sh\n")
+        archive.bytes("etc/group", b"root:x:0:\nrig:x:1000:\n")
         archive.file_from("bin/busybox", BUSYBOX, 0o755)
         archive.symlink("bin/sh", "busybox")
         archive.file_from("init", HERE / "guest-init.sh", 0o755)
@@ -255,13 +284,14 @@ def build_initramfs(output: Path, kernel: Kernel, vauth_dir: Path, ping: Path, c
         archive.bytes("rig/config", (f"VAUTH_RIG_LIMIT={config.limit_seconds}\n"
                                      f"VAUTH_RIG_TOOL_TIMEOUT={config.tool_timeout_seconds}\n"
                                      f"VAUTH_RIG_STEPS='{config.steps}'\n").encode())
-        for name, module in kernel.modules.items():
-            archive.file_from(f"rig/modules/{name}.ko", module, 0o644)
+        for name in MODULES:
+            archive.file_from(f"rig/modules/{name}.ko", kernel[f"{name}.ko"], 0o644)
         for binary in vauth:
             archive.file_from(f"usr/local/bin/{binary.name}", binary.resolve(), 0o755)
-        for tool in tools[:-1]:
+        for tool in tools[:len(TOOLS)]:
             archive.file_from(str(tool), tool.resolve(), 0o755)
         archive.file_from("usr/local/bin/ctaphid-ping", ping, 0o755)
+        archive.file_from("lib/udev/fido_id", fido_id["fido_id"], 0o755)
         # Each library at the path ldd gave (the loader finds it there), with the content of the
         # file that path resolves to on the host.
         for library in sorted(shared_libraries(vauth + tools)):
@@ -307,13 +337,13 @@ def parse_results(text: str) -> tuple[dict[str, tuple[bool, str]], dict[str, str
     return results, events
 
 
-def boot(kernel: Kernel, initramfs: Path, workdir: Path, host_timeout: float, memory_mb: int = 1024,
+def boot(kernel: DebianFiles, initramfs: Path, workdir: Path, host_timeout: float, memory_mb: int = 1024,
          kernel_arguments: str = "quiet") -> GuestRun:
     """Boots the guest once and waits (at most host_timeout seconds) for it to power off."""
     console, results = workdir / "console.log", workdir / "results.log"
     argv = [QEMU, "-accel", "tcg", "-m", str(memory_mb), "-smp", "1", "-nodefaults", "-no-reboot",
             "-display", "none", "-no-user-config",
-            "-kernel", str(kernel.vmlinuz), "-initrd", str(initramfs),
+            "-kernel", str(kernel["vmlinuz"]), "-initrd", str(initramfs),
             "-append", f"console=ttyS0 panic=-1 {kernel_arguments}",
             "-serial", f"file:{console}", "-serial", f"file:{results}"]
     started = time.monotonic()
