@@ -48,7 +48,7 @@ struct SecretCursor {
     mutating func take(_ count: Int) -> SecretBytes? {
         guard count >= 0, offset + count <= plaintext.count else { return nil }
         defer { offset += count }
-        return plaintext.withUnsafeBytes { SecretBytes($0[offset..<offset + count]) }
+        return plaintext.withUnsafeBytes { SecretBytes(UnsafeRawBufferPointer(rebasing: $0[offset..<offset + count])) }
     }
 
     var isAtEnd: Bool { offset == plaintext.count }
