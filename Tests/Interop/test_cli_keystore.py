@@ -679,3 +679,38 @@ def test_passphrase_and_keys_never_printed(vauth, tmp_path):
     # and the keystore file does not hold it in the clear
     raw = vauth.keystore.read_bytes()
     assert PASSPHRASE.encode() not in raw and private_der not in raw and scalar not in raw
+
+
+# --------------------------------------------------------------------------------------------
+# issue 18 item 1: a name no bound stopped made every later command fail
+
+@pytest.mark.parametrize("member", ["name", "displayName"])
+def test_an_oversized_user_name_never_bricks_the_keystore(vauth, member):
+    """A user.name (or displayName) over 1 MiB went into the record and every later `check`,
+    `list`, `export`, `passwd` and discoverable `get` failed reading it back. Now `create` either
+    stores a name cut to a bound (CTAP 2.2 §6.1.2) or refuses it naming the field, and nothing
+    else is affected."""
+    alice = create(vauth, user="alice")
+    options = creation_options("mallory")
+    options["user"][member] = "m" * (1 << 20) + "€" * 10
+    before = vauth.state()
+    result = vauth.run("create", "--origin", ORIGIN, input=json.dumps(options))
+    stored = 2
+    if result.code != 0:
+        assert_error(result, 2, f"user.{member}".lower())
+        assert vauth.state() == before, "a refused create leaves the keystore as it was"
+        stored = 1
+    listed = vauth.run("list").ok().json
+    assert len(listed) == stored
+    field = {"name": "userName", "displayName": "userDisplayName"}[member]
+    assert all(len(entry.get(field, "").encode()) <= 1024 for entry in listed)
+    assert vauth.run("check").ok().json == {"keystore": str(vauth.keystore), "ok": True, "credentials": stored}
+    assert len(vauth.run("export").ok().json["credentials"]) == stored
+    # A discoverable get (no allow list) answers with the newest credential of the RP.
+    discovered = vauth.run("get", "--origin", ORIGIN, input=json.dumps(request_options())).ok().json
+    assert discovered["id"] in {entry["credentialId"] for entry in listed}
+    sign_in(vauth, alice)
+    new_key = vauth.directory / "new.key"
+    new_key.write_bytes(secrets.token_bytes(32))
+    vauth.run("passwd", "--new-key-file", str(new_key)).ok()
+    assert len(vauth.run("list", env=vauth.env(VAUTH_KEY_FILE=str(new_key))).ok().json) == stored
