@@ -25,8 +25,10 @@ public enum KeystoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidKeyFile(path: String, reason: String)
     /// An unusable passphrase.
     case invalidPassphrase(reason: String)
-    /// Another process holds the lock for longer than we wait.
-    case locked(path: String)
+    /// Another process holds the lock for longer than we wait (``KeystoreLocking``).
+    case locked(path: String, waited: Double)
+    /// A setting from the environment that cannot be used.
+    case invalidSetting(name: String, reason: String)
     /// A credential with a field over its ``RecordLimits`` bound: refused before anything is written.
     case recordTooLarge(id: String, field: String, size: Int, limit: Int)
     /// Credential records that cannot be read (each named by its id and what is wrong with it),
@@ -62,7 +64,10 @@ public enum KeystoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .malformedSection(let path, let section, let reason): return "keystore \(path) is corrupt: \(section): \(reason)"
         case .invalidKeyFile(let path, let reason): return "key file \(path): \(reason)"
         case .invalidPassphrase(let reason): return "passphrase: \(reason)"
-        case .locked(let path): return "keystore \(path) is locked by another process"
+        case .locked(let path, let waited):
+            let seconds = waited == waited.rounded() ? String(Int(waited)) : String(waited)
+            return "keystore \(path) is locked by another process (waited \(seconds) s; VAUTH_LOCK_TIMEOUT sets how long)"
+        case .invalidSetting(let name, let reason): return "\(name) \(reason)"
         case .recordTooLarge(let id, let field, let size, let limit):
             return "credential \(id): \(field) is \(size) bytes; a keystore record holds at most \(limit)"
         case .damagedRecords(let path, let records):

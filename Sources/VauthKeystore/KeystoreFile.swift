@@ -32,6 +32,8 @@ public final class KeystoreFile {
     public let filePath: String
     public let access: Access
     private var lock: FileLock
+    /// How long a lock is waited for (``KeystoreLocking``).
+    private let lockTimeout: Double
     private var closed = false
 
     private var header: KeystoreFormat.Header
@@ -78,15 +80,17 @@ public final class KeystoreFile {
     /// refused, checked under the lock (`vauth init`: two at once must not both succeed).
     ///
     /// A symbolic link is followed; anything but a regular file is refused before the lock file is
-    /// made (FORMAT.md, "Files").
+    /// made (FORMAT.md, "Files"). The lock is waited for `lockTimeout` seconds, by default what
+    /// ``KeystoreLocking/timeout()`` says (`VAUTH_LOCK_TIMEOUT`).
     public init(path: String, unlock: KeystoreUnlock, access: Access, creating creation: Creation? = nil,
-                requireNew: Bool = false, lockTimeout: Double = 30) throws(KeystoreError) {
+                requireNew: Bool = false, lockTimeout: Double? = nil) throws(KeystoreError) {
         self.path = path
         self.access = access
         filePath = try AtomicFile.resolveKeystorePath(path)
         if creation != nil { try AtomicFile.makeDirectory(AtomicFile.parentDirectory(of: filePath)) }
         else if !(try AtomicFile.exists(filePath)) { throw KeystoreError.notFound(path: path) }
-        lock = try FileLock(path: filePath + ".lock", mode: access == .read ? .shared : .exclusive, timeout: lockTimeout, keystorePath: path)
+        if let lockTimeout { self.lockTimeout = lockTimeout } else { self.lockTimeout = try KeystoreLocking.timeout() }
+        lock = try FileLock(path: filePath + ".lock", mode: access == .read ? .shared : .exclusive, timeout: self.lockTimeout, keystorePath: path)
 
         if let file = try MappedFile(path: filePath) {
             if requireNew { throw KeystoreError.alreadyExists(path: path) }
@@ -470,7 +474,7 @@ public final class KeystoreFile {
     /// keystore changed meanwhile, the change is refused rather than overwriting the other's.
     private func ensureStillCurrent() throws(KeystoreError) {
         if !lock.isCurrent {
-            lock = try FileLock(path: filePath + ".lock", mode: .exclusive, timeout: 30, keystorePath: path)
+            lock = try FileLock(path: filePath + ".lock", mode: .exclusive, timeout: lockTimeout, keystorePath: path)
         }
         let unchanged: Bool
         if let file { unchanged = file.isCurrent(at: filePath) } else { unchanged = !(try AtomicFile.exists(filePath)) }
