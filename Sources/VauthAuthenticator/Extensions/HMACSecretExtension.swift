@@ -1,6 +1,89 @@
 import VauthCBOR
 import VauthCrypto
 
+/// The two per-credential secrets of hmac-secret (CTAP 2.2 §12.5): one for assertions with UV,
+/// one without, so a PRF output with UV cannot be obtained without it.
+public struct HMACSecretKeys: Sendable {
+    public let withUV: SecretBytes
+    public let withoutUV: SecretBytes
+
+    public init(withUV: SecretBytes, withoutUV: SecretBytes) {
+        self.withUV = withUV
+        self.withoutUV = withoutUV
+    }
+}
+
+/// hmac-secret (CTAP 2.2 §12.5): at makeCredential (input `true`) the credential gets its two
+/// secrets and the output is `true`; at getAssertion the encrypted salts are HMACed with the
+/// secret for this UV state and returned encrypted.
+public enum HMACSecretExtension: AuthenticatorExtension {
+    public static let identifier = "hmac-secret"
+
+    public static func makeCredentialInput(from value: CBORValue) throws(CTAPError) -> Bool? {
+        try typed(value, \.boolValue) ? true : nil
+    }
+
+    public static func encodeMakeCredentialInput(_ input: Bool) -> CBORValue { .boolean(input) }
+
+    public static func makeCredential(_ input: Bool, _ context: inout MakeCredentialExtensionContext) throws(CTAPError) -> CBORValue? {
+        _ = try keys(for: &context)
+        return true
+    }
+
+    /// The credential's secrets, made on first use (hmac-secret-mc needs them too).
+    static func keys(for context: inout MakeCredentialExtensionContext) throws(CTAPError) -> HMACSecretKeys {
+        if let keys = context.record.hmacSecret { return keys }
+        let keys: HMACSecretKeys
+        do {
+            keys = HMACSecretKeys(withUV: SecretBytes(try context.randomBytes(32)), withoutUV: SecretBytes(try context.randomBytes(32)))
+        } catch {
+            throw CTAPError(.other, "key generation failed: \(error)")
+        }
+        context.record.hmacSecret = keys
+        return keys
+    }
+
+    public static func getAssertionInput(from value: CBORValue) throws(CTAPError) -> HMACSecretInput? {
+        try HMACSecretInput(cbor: value, name: identifier)
+    }
+
+    public static func encodeGetAssertionInput(_ input: HMACSecretInput) -> CBORValue { input.cborValue }
+
+    public static func getAssertion(_ input: HMACSecretInput, _ context: GetAssertionExtensionContext) throws(CTAPError) -> CBORValue? {
+        // hmac-secret needs user presence (CTAP 2.2 §12.5).
+        guard context.request.userPresence else { throw CTAPError(.unsupportedOption, "hmac-secret requires user presence") }
+        guard let keys = context.record.hmacSecret else { return nil }
+        return .bytes(try HMACSecretEvaluation.evaluate(input, keys: keys, userVerified: context.userVerified,
+                                                        keyAgreementKey: context.keyAgreementKey()))
+    }
+}
+
+extension MakeCredentialExtensionInputs {
+    /// hmac-secret (CTAP 2.2 §12.5): make the credential with its PRF secrets.
+    public var hmacSecret: Bool {
+        get { self[HMACSecretExtension.self] ?? false }
+        set { self[HMACSecretExtension.self] = newValue ? true : nil }
+    }
+
+    public init(hmacSecret: Bool) {
+        self.init()
+        self.hmacSecret = hmacSecret
+    }
+}
+
+extension GetAssertionExtensionInputs {
+    /// hmac-secret (CTAP 2.2 §12.5): the encrypted salts to evaluate.
+    public var hmacSecret: HMACSecretInput? {
+        get { self[HMACSecretExtension.self] }
+        set { self[HMACSecretExtension.self] = newValue }
+    }
+
+    public init(hmacSecret: HMACSecretInput?) {
+        self.init()
+        self.hmacSecret = hmacSecret
+    }
+}
+
 /// The encrypted salt input of hmac-secret and hmac-secret-mc (CTAP 2.2 §12.5, §12.7).
 public struct HMACSecretInput: Sendable {
     public var keyAgreement: COSEKey
@@ -47,77 +130,6 @@ public struct HMACSecretInput: Sendable {
         let input = HMACSecretInput(keyAgreement: platformKey, saltEnc: saltEnc, saltAuth: secret.authenticate(saltEnc),
                                     pinUvAuthProtocol: pinUvAuthProtocol)
         return (input, secret)
-    }
-}
-
-/// Extension inputs of authenticatorMakeCredential that vauth implements. Others are ignored, as
-/// CTAP 2.2 §6.1.2 step 9 says authenticators do with extensions they do not support.
-public struct MakeCredentialExtensionInputs: Sendable {
-    public var credProtect: CredentialProtection?
-    public var hmacSecret: Bool
-    /// hmac-secret-mc (CTAP 2.2 §12.7): evaluate the PRF while creating, for WebAuthn prf `eval` at create.
-    public var hmacSecretMC: HMACSecretInput?
-
-    public init(credProtect: CredentialProtection? = nil, hmacSecret: Bool = false, hmacSecretMC: HMACSecretInput? = nil) {
-        self.credProtect = credProtect
-        self.hmacSecret = hmacSecret
-        self.hmacSecretMC = hmacSecretMC
-    }
-
-    var cborValue: CBORValue? {
-        var map: [CBORValue: CBORValue] = [:]
-        if let credProtect { map["credProtect"] = .int(credProtect.rawValue) }
-        if hmacSecret { map["hmac-secret"] = true }
-        if let hmacSecretMC { map["hmac-secret-mc"] = hmacSecretMC.cborValue }
-        return map.isEmpty ? nil : .map(map)
-    }
-
-    init(cbor: CBORValue?) throws(CTAPError) {
-        guard let cbor else {
-            self.init()
-            return
-        }
-        let map = try CTAPMap(cbor, context: "extensions")
-        var protection: CredentialProtection?
-        if let level = try map.optional("credProtect", "credProtect", \.intValue) {
-            guard let known = CredentialProtection(rawValue: level) else {
-                throw CTAPError(.invalidParameter, "credProtect level \(level) is not 1, 2 or 3")
-            }
-            protection = known
-        }
-        let hmacSecret = try map.optional("hmac-secret", "hmac-secret", \.boolValue) ?? false
-        var mc: HMACSecretInput?
-        if let value = try map.optional("hmac-secret-mc", "hmac-secret-mc", { $0 }) {
-            mc = try HMACSecretInput(cbor: value, name: "hmac-secret-mc")
-        }
-        self.init(credProtect: protection, hmacSecret: hmacSecret, hmacSecretMC: mc)
-    }
-}
-
-/// Extension inputs of authenticatorGetAssertion that vauth implements.
-public struct GetAssertionExtensionInputs: Sendable {
-    public var hmacSecret: HMACSecretInput?
-
-    public init(hmacSecret: HMACSecretInput? = nil) {
-        self.hmacSecret = hmacSecret
-    }
-
-    var cborValue: CBORValue? {
-        guard let hmacSecret else { return nil }
-        return ["hmac-secret": hmacSecret.cborValue]
-    }
-
-    init(cbor: CBORValue?) throws(CTAPError) {
-        guard let cbor else {
-            self.init()
-            return
-        }
-        let map = try CTAPMap(cbor, context: "extensions")
-        var input: HMACSecretInput?
-        if let value = try map.optional("hmac-secret", "hmac-secret", { $0 }) {
-            input = try HMACSecretInput(cbor: value, name: "hmac-secret")
-        }
-        self.init(hmacSecret: input)
     }
 }
 
