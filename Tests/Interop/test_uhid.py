@@ -129,3 +129,11 @@ def test_libfido2_flow_over_uhid_in_a_kernel(guest, request, step):
             if udp and udp[0]:
                 hint = " (it passes over UDP: the uhid transport is at fault, not the authenticator)"
         pytest.fail(f"{step}: {detail}{hint}\n{guest.describe()}")
+
+
+def test_a_machine_without_qemu_skips_the_rig_saying_why(monkeypatch):
+    """The skip path: no qemu-system-x86_64 on the PATH is a reason that names the package."""
+    real_which = uhid_rig.shutil.which
+    monkeypatch.setattr(uhid_rig.shutil, "which", lambda name: None if name == uhid_rig.QEMU else real_which(name))
+    reason = uhid_rig.missing_prerequisite()
+    assert reason and "qemu-system-x86_64 is not installed" in reason and "qemu-system-x86" in reason
