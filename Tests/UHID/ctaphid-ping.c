@@ -13,16 +13,16 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "udp-device.h"
 
 #define REPORT 64
 #define INIT_DATA (REPORT - 7)
@@ -40,32 +40,10 @@ static int hidraw; /* hidraw writes start with the report number (0) */
 static int
 open_device(const char *path)
 {
-	if (strncmp(path, "udp:", 4) != 0) {
-		hidraw = 1;
-		return open(path, O_RDWR | O_CLOEXEC);
-	}
-	char host[256], *port;
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM,
-	    .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV }, *list;
-	if (strlen(path + 4) >= sizeof(host))
-		return -1;
-	strcpy(host, path + 4);
-	if ((port = strrchr(host, ':')) == NULL)
-		return -1;
-	*port++ = '\0';
-	if (host[0] == '[' && port - host >= 3 && port[-2] == ']') {
-		port[-2] = '\0';
-		memmove(host, host + 1, strlen(host));
-	}
-	if (getaddrinfo(host, port, &hints, &list) != 0)
-		return -1;
-	int s = socket(list->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s >= 0 && connect(s, list->ai_addr, list->ai_addrlen) != 0) {
-		close(s);
-		s = -1;
-	}
-	freeaddrinfo(list);
-	return s;
+	if (is_udp_device(path))
+		return udp_device_connect(path);
+	hidraw = 1;
+	return open(path, O_RDWR | O_CLOEXEC);
 }
 
 static int

@@ -47,28 +47,32 @@ new_cdh() { head -c 32 /dev/urandom | b64; }
 # Within a step: stop it with a reason (the step runs in a subshell).
 die() { echo "$*" > "$W/reason"; echo "flows: $STEP: $*" >&2; exit 1; }
 
-# tool [--stdin TEXT] CMD ARGS...: a libfido2 tool that must succeed within its timeout; stdout
-# in $W/out, stderr in $W/err (and on our stderr). Secrets (PINs) only ever go through stdin.
-tool() {
+# attempt LABEL [--stdin TEXT] CMD ARGS...: a libfido2 tool within its timeout; stdout in $W/out,
+# stderr in $W/err (and on our stderr), its status in $status, the command (without the stdin,
+# which carries PINs) in $ran.
+attempt() {
+    label=$1; shift
     input=""
     if [ "$1" = "--stdin" ]; then input=$2; shift 2; fi
+    ran="$*"
     printf '%s\n' "$input" | timeout "$TOOL_TIMEOUT" "$@" > "$W/out" 2> "$W/err"
     status=$?
-    awk -v tool="$1" '{ print "  " tool ": " $0 }' "$W/err" >&2
-    [ $status -eq 0 ] || die "$* exited $status: $(tail -n 1 "$W/err")"
+    awk -v tool="$1$label" '{ print "  " tool ": " $0 }' "$W/err" >&2
+}
+
+# tool [--stdin TEXT] CMD ARGS...: the tool must succeed. Secrets (PINs) only ever go through stdin.
+tool() {
+    attempt "" "$@"
+    [ $status -eq 0 ] || die "$ran exited $status: $(tail -n 1 "$W/err")"
 }
 
 # refused CODE [--stdin TEXT] CMD ARGS...: the tool must fail, naming libfido2's error CODE.
 refused() {
     code=$1; shift
-    input=""
-    if [ "$1" = "--stdin" ]; then input=$2; shift 2; fi
-    printf '%s\n' "$input" | timeout "$TOOL_TIMEOUT" "$@" > "$W/out" 2> "$W/err"
-    status=$?
-    awk -v tool="$1" '{ print "  " tool " (to be refused): " $0 }' "$W/err" >&2
-    [ $status -ne 0 ] || die "$* succeeded; expected $code"
-    [ $status -ne 124 ] || die "$* timed out; expected $code"
-    grep -q "$code" "$W/err" || die "$* failed without $code: $(tail -n 1 "$W/err")"
+    attempt " (to be refused)" "$@"
+    [ $status -ne 0 ] || die "$ran succeeded; expected $code"
+    [ $status -ne 124 ] || die "$ran timed out; expected $code"
+    grep -q "$code" "$W/err" || die "$ran failed without $code: $(tail -n 1 "$W/err")"
 }
 
 expect() {  # expect FILE FIXED-STRING WHY

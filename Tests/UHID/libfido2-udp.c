@@ -4,10 +4,9 @@
  * UDP, and in the QEMU guest, over the kernel's hidraw. A failure seen only in the guest then
  * points at the uhid transport, not at the authenticator.
  *
- * A device path "udp:HOST:PORT" (numeric IPv4 or [IPv6]) opens a connected UDP socket and hands
- * libfido2 our own I/O functions through fido_dev_set_io_functions() (libfido2 >= 1.7); every
- * other path goes to libfido2 untouched. Each datagram is one raw 64-byte CTAPHID report
- * (CTAP 2.2 §11.2.4), the SoloKeys simulator's framing that `vauth serve --udp` speaks.
+ * A device path "udp:HOST:PORT" (udp-device.h) opens a connected UDP socket and hands libfido2
+ * our own I/O functions through fido_dev_set_io_functions() (libfido2 >= 1.7); every other path
+ * goes to libfido2 untouched.
  * With VAUTH_FIDO_UDP=udp:HOST:PORT set, `fido2-token -L` lists that device too.
  *
  * Built by the test (cc -shared -fPIC libfido2-udp.c -lfido2); not part of vauth.
@@ -16,62 +15,32 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fido.h>
-#include <netdb.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-#define UDP_PREFIX "udp:"
+#include "udp-device.h"
+
 #define REPORT_LEN 64
 
 struct udp_device {
 	int fd;
 };
 
-static int
-is_udp_path(const char *path)
-{
-	return path != NULL && strncmp(path, UDP_PREFIX, strlen(UDP_PREFIX)) == 0;
-}
-
 static void *
 udp_open(const char *path)
 {
-	char host[256], *port;
-	struct addrinfo hints, *list = NULL;
 	struct udp_device *device;
-	const char *address = path + strlen(UDP_PREFIX);
+	int fd;
 
-	if (!is_udp_path(path) || strlen(address) >= sizeof(host))
-		return NULL;
-	strcpy(host, address);
-	if ((port = strrchr(host, ':')) == NULL)
-		return NULL;
-	*port++ = '\0';
-	if (host[0] == '[' && port - host >= 3 && port[-2] == ']') {
-		port[-2] = '\0';
-		memmove(host, host + 1, strlen(host));
-	}
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_DGRAM;
-	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-	if (getaddrinfo(host, port, &hints, &list) != 0 || list == NULL)
+	if ((fd = udp_device_connect(path)) < 0)
 		return NULL;
 	if ((device = calloc(1, sizeof(*device))) == NULL) {
-		freeaddrinfo(list);
+		close(fd);
 		return NULL;
 	}
-	device->fd = socket(list->ai_family, list->ai_socktype | SOCK_CLOEXEC, list->ai_protocol);
-	if (device->fd < 0 || connect(device->fd, list->ai_addr, list->ai_addrlen) != 0) {
-		if (device->fd >= 0)
-			close(device->fd);
-		free(device);
-		device = NULL;
-	}
-	freeaddrinfo(list);
+	device->fd = fd;
 	return device;
 }
 
@@ -126,7 +95,7 @@ fido_dev_open(fido_dev_t *dev, const char *path)
 
 	if (real_open == NULL && (real_open = dlsym(RTLD_NEXT, "fido_dev_open")) == NULL)
 		return FIDO_ERR_INTERNAL;
-	if (is_udp_path(path) && (r = fido_dev_set_io_functions(dev, &udp_io)) != FIDO_OK)
+	if (is_udp_device(path) && (r = fido_dev_set_io_functions(dev, &udp_io)) != FIDO_OK)
 		return r;
 	return real_open(dev, path);
 }
@@ -142,7 +111,7 @@ fido_dev_info_manifest(fido_dev_info_t *devlist, size_t ilen, size_t *olen)
 		return FIDO_ERR_INTERNAL;
 	if ((r = real_manifest(devlist, ilen, olen)) != FIDO_OK)
 		return r;
-	if (is_udp_path(udp) && *olen < ilen &&
+	if (is_udp_device(udp) && *olen < ilen &&
 	    fido_dev_info_set(devlist, *olen, udp, "vauth", "serve --udp", &udp_io, NULL) == FIDO_OK)
 		(*olen)++;
 	return FIDO_OK;

@@ -10,6 +10,7 @@ writes its result lines to its second serial port, which QEMU puts in a file her
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import re
 import shutil
@@ -361,11 +362,13 @@ def boot(kernel: DebianFiles, initramfs: Path, workdir: Path, host_timeout: floa
     return GuestRun(parsed, events, console_text, seconds, status)
 
 
+@functools.cache
 def plan() -> list[str]:
     """The steps the guest reports, from guest-init.sh (which asks flows.sh for its own)."""
     return _run(["sh", str(HERE / "guest-init.sh"), "--plan"]).stdout.decode().split()
 
 
+@functools.cache
 def flows_plan() -> list[str]:
     return _run(["sh", str(HERE / "flows.sh"), "--plan"]).stdout.decode().split()
 
