@@ -39,6 +39,9 @@ public struct OneTimePassword: Sendable {
     public let issuer: String?
 
     public static let digitRange = 6...10
+    /// Longer URIs are refused: an enrolment URI is a secret and a label, well under this, and a
+    /// record keeps it whole.
+    public static let maxURIByteCount = 4096
     public static let periodRange = 1...3600
 
     public init(secret: SecretBytes, hash: Hash = .sha1, digits: Int = 6, period: Int = 30, label: String = "",
@@ -91,6 +94,9 @@ public struct OneTimePassword: Sendable {
     /// missing or malformed secret, an `hotp` URI, an unknown algorithm or an out-of-range number
     /// is refused by name.
     public init(uri text: String) throws(Refusal) {
+        guard text.utf8.count <= Self.maxURIByteCount else {
+            throw Refusal(description: "the otpauth URI is longer than \(Self.maxURIByteCount) bytes")
+        }
         let prefix = "otpauth://"
         guard text.lowercased().hasPrefix(prefix) else { throw Refusal(description: "not an otpauth:// URI") }
         let rest = text.dropFirst(prefix.count)

@@ -61,6 +61,7 @@ struct OneTimePasswordTests {
         ("otpauth://totp/x?secret=GEZDGNBV&period=-30", "not a whole number"),
         ("otpauth://totp/x?secret=GEZDGNBV&secret=GEZDGNBV", "gives secret twice"),
         ("otpauth://totp/%ZZ?secret=GEZDGNBV", "not valid percent-encoded"),
+        ("otpauth://totp/" + String(repeating: "a", count: 5000) + "?secret=GEZDGNBV", "longer than 4096 bytes"),
     ])
     func refusesMalformedURIs(_ uri: String, _ message: String) {
         #expect {
