@@ -5,10 +5,10 @@ import VauthWebAuthn
 
 extension CredentialTransfer.Format: ExpressibleByArgument {}
 
-/// `vauth export [ID] [--format vauth|cdp]`: credentials with their private keys.
+/// `vauth export [ID] [--format vauth|cdp|playwright]`: credentials with their private keys.
 struct ExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "export", abstract: "Export credentials, private keys included (vauth or Chrome DevTools Protocol format).")
+        commandName: "export", abstract: "Export credentials, private keys included (vauth, Chrome DevTools Protocol or Playwright format).")
 
     @OptionGroup var global: KeystoreOptions
 
@@ -16,7 +16,7 @@ struct ExportCommand: AsyncParsableCommand {
     @Argument(parsing: .allUnrecognized, help: "Only this credential (base64url id).")
     var credentialIds: [String] = []
 
-    @Option(help: "vauth (default) or cdp (WebAuthn.Credential, standard base64).")
+    @Option(help: "vauth (default), cdp (WebAuthn.Credential, standard base64) or playwright (a storageState whose credentials are Playwright VirtualCredentials; ES256 only).")
     var format: CredentialTransfer.Format = .vauth
 
     func run() async throws {

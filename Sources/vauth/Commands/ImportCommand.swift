@@ -5,10 +5,10 @@ import VauthKeystore
 import VauthTransfer
 import VauthWebAuthn
 
-/// `vauth import [FILE|-]`: CDP credentials or a vauth export.
+/// `vauth import [FILE|-]`: CDP or Playwright credentials, or a vauth export.
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "import", abstract: "Import credentials: a CDP WebAuthn.getCredentials document, one CDP credential, or a vauth export.")
+        commandName: "import", abstract: "Import credentials: a CDP WebAuthn.getCredentials document or credential, Playwright credentials (a storageState, VirtualCredentials), or a vauth export.")
 
     @OptionGroup var global: KeystoreOptions
 
