@@ -7,16 +7,20 @@ public struct ClientExtensionResults: Equatable, Sendable {
     public var credProps: CredentialPropertiesOutput?
     /// `prf` (L3 §10.1.4).
     public var prf: PRFOutputs?
+    /// `largeBlob` (L3 §10.1.5).
+    public var largeBlob: LargeBlobOutputs?
 
-    public init(credProps: CredentialPropertiesOutput? = nil, prf: PRFOutputs? = nil) {
+    public init(credProps: CredentialPropertiesOutput? = nil, prf: PRFOutputs? = nil, largeBlob: LargeBlobOutputs? = nil) {
         self.credProps = credProps
         self.prf = prf
+        self.largeBlob = largeBlob
     }
 
     /// The `toJSON()` form: binary values base64url, members in a fixed order.
     public var json: JSONValue {
         var members: [(String, JSONValue)] = []
         if let credProps { members.append(("credProps", credProps.json)) }
+        if let largeBlob { members.append(("largeBlob", largeBlob.json)) }
         if let prf { members.append(("prf", prf.json)) }
         return .object(members)
     }

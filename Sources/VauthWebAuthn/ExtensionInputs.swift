@@ -8,13 +8,16 @@ public struct RegistrationExtensionInputs: Equatable, Sendable {
     public var enforceCredentialProtectionPolicy: Bool
     /// `prf` (L3 §10.1.4).
     public var prf: PRFInputs?
+    /// `largeBlob` (L3 §10.1.5).
+    public var largeBlob: LargeBlobInputs?
 
     public init(credProps: Bool = false, credentialProtectionPolicy: CredentialProtectionPolicy? = nil,
-                enforceCredentialProtectionPolicy: Bool = false, prf: PRFInputs? = nil) {
+                enforceCredentialProtectionPolicy: Bool = false, prf: PRFInputs? = nil, largeBlob: LargeBlobInputs? = nil) {
         self.credProps = credProps
         self.credentialProtectionPolicy = credentialProtectionPolicy
         self.enforceCredentialProtectionPolicy = enforceCredentialProtectionPolicy
         self.prf = prf
+        self.largeBlob = largeBlob
     }
 
     init(_ json: JSONMember?) throws(WebAuthnClientError) {
@@ -26,7 +29,8 @@ public struct RegistrationExtensionInputs: Equatable, Sendable {
             credProps: try json.optional("credProps")?.bool() ?? false,
             credentialProtectionPolicy: try json.optional("credentialProtectionPolicy")?.enumeration(CredentialProtectionPolicy.self),
             enforceCredentialProtectionPolicy: try json.optional("enforceCredentialProtectionPolicy")?.bool() ?? false,
-            prf: try json.optional("prf").map { (member) throws(WebAuthnClientError) in try PRFInputs(member) })
+            prf: try json.optional("prf").map { (member) throws(WebAuthnClientError) in try PRFInputs(member) },
+            largeBlob: try json.optional("largeBlob").map { (member) throws(WebAuthnClientError) in try LargeBlobInputs(member) })
     }
 }
 
@@ -34,12 +38,16 @@ public struct RegistrationExtensionInputs: Equatable, Sendable {
 public struct AuthenticationExtensionInputs: Equatable, Sendable {
     /// `prf` (L3 §10.1.4).
     public var prf: PRFInputs?
+    /// `largeBlob` (L3 §10.1.5).
+    public var largeBlob: LargeBlobInputs?
 
-    public init(prf: PRFInputs? = nil) {
+    public init(prf: PRFInputs? = nil, largeBlob: LargeBlobInputs? = nil) {
         self.prf = prf
+        self.largeBlob = largeBlob
     }
 
     init(_ json: JSONMember?) throws(WebAuthnClientError) {
         prf = try json?.optional("prf").map { (member) throws(WebAuthnClientError) in try PRFInputs(member) }
+        largeBlob = try json?.optional("largeBlob").map { (member) throws(WebAuthnClientError) in try LargeBlobInputs(member) }
     }
 }

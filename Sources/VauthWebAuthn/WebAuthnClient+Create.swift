@@ -16,6 +16,8 @@ extension WebAuthnClient {
             parameters = [PublicKeyCredentialParameters(alg: COSEAlgorithm.es256.rawValue), PublicKeyCredentialParameters(alg: COSEAlgorithm.rs256.rawValue)]
         }
         guard !parameters.isEmpty else { throw .notSupported("no member of pubKeyCredParams has type \"public-key\"") }
+        // largeBlob: decided before a credential is made (no authenticator here can store blobs).
+        let largeBlob = try options.extensions.largeBlob?.registrationOutput()
 
         // Client data and its hash.
         let clientData = clientData(.create, challenge: options.challenge, origin: origin)
@@ -87,6 +89,7 @@ extension WebAuthnClient {
         // Client extension outputs.
         var results = ClientExtensionResults()
         if options.extensions.credProps { results.credProps = CredentialPropertiesOutput(rk: response.discoverable) }
+        results.largeBlob = largeBlob
         if options.extensions.prf != nil {
             var prf = PRFOutputs(enabled: authenticatorData.extensions?["hmac-secret"] == .boolean(true))
             if let prfRequest, let output = authenticatorData.extensions?["hmac-secret-mc"]?.bytesValue {

@@ -13,6 +13,7 @@ extension WebAuthnClient {
         // The RP ID.
         let rpId = try rpIdValidator.rpId(options.rpId, for: origin)
 
+        try options.extensions.largeBlob?.checkAuthentication()
         // prf input checks before anything is sent (L3 §10.1.4 authentication steps 1–2).
         var evalByCredential: [[UInt8]: PRFValues] = [:]
         if let prf = options.extensions.prf, !prf.evalByCredential.isEmpty {
@@ -79,6 +80,7 @@ extension WebAuthnClient {
             }
 
             var results = ClientExtensionResults()
+            results.largeBlob = options.extensions.largeBlob?.authenticationOutput
             if prfInputs != nil {
                 var prf = PRFOutputs()
                 if let prfRequest, let output = response.authenticatorData.extensions?["hmac-secret"]?.bytesValue {
