@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import VauthAuthenticator
 import VauthBridge
+import VauthCLI
 import VauthCrypto
 import VauthKeystore
 import VauthWebAuthn
@@ -11,16 +12,7 @@ import VauthWebAuthn
 /// DevTools Protocol (Chromium) or WebDriver BiDi (Firefox), until stopped (SIGINT, SIGTERM) or
 /// until the browser closes.
 struct AttachCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "attach",
-        abstract: "Answer a running browser's navigator.credentials.create()/get(): Chromium (--cdp) or Firefox (--bidi).",
-        discussion: """
-            Chromium: start it with --remote-debugging-port=PORT, then `vauth attach --cdp http://127.0.0.1:PORT`. \
-            Firefox: join the WebDriver BiDi session your suite drives, `vauth attach --bidi ws://127.0.0.1:PORT/session/ID` \
-            (the session's webSocketUrl capability). vauth covers every page and frame, also later ones, and answers \
-            publicKey create/get with this keystore and policy; the origin is the frame's as the browser reports it. \
-            One line per ceremony on stderr. Stops on SIGINT/SIGTERM or when the browser closes.
-            """)
+    static let configuration = CommandCatalogue.attach.configuration()
 
     @OptionGroup var global: KeystoreOptions
     @OptionGroup var authenticator: AuthenticatorOptions
