@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).parent / "bridge"))
 from bidi import BiDi  # noqa: E402
 from rig import Firefox, Lines  # noqa: E402
 from rp_server import start_rp  # noqa: E402
-from test_bridge import (CREATE, PENDING_CREATE, add_iframe, keystore_locked, keystore_state, credential_ids,  # noqa: E402
+from test_bridge import (CONDITIONAL_GET, CREATE, PENDING_CREATE, add_iframe, keystore_locked, keystore_state, credential_ids,  # noqa: E402
                          shape, wait_until_vauth_waits_for_the_lock, b64decode)
 
 FIREFOX_NOT_ALLOWED = ("The request is not allowed by the user agent or the platform in the current context, possibly "
@@ -265,15 +265,10 @@ def test_conditional_mediation_and_forged_options(attach, bidi, tab, rp):
     vauth = attach()
     bidi.navigate(tab, rp.url)
     assert bidi.run(tab, "PublicKeyCredential.isConditionalMediationAvailable()") is True
-    result = bidi.run(tab, """async () => {
-        const controller = new AbortController();
-        const pending = outcome(navigator.credentials.get({ publicKey: { challenge: new Uint8Array(16) },
-                                                           mediation: 'conditional', signal: controller.signal }));
-        await new Promise((r) => setTimeout(r, 500));
-        controller.abort();
-        return pending;
-    }""")
-    assert result["name"] == "AbortError", result
+    bidi.run(tab, CONDITIONAL_GET)
+    vauth.wait_for_line(r"get \(conditional\) .*no credential, left pending")
+    bidi.run(tab, "() => window.__controller.abort()")
+    assert bidi.run(tab, "window.__conditional")["name"] == "AbortError"
     before = keystore_state(vauth.cli)
     result = bidi.run(tab, f"() => ({CREATE})({{rp: {{id: 'bank.example', name: 'Bank'}}, origin: 'https://bank.example'}})")
     assert result["name"] == "SecurityError" and result["message"] == "The operation is insecure.", result
