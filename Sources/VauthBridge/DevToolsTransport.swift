@@ -1,4 +1,3 @@
-import VauthCrypto
 import VauthWebAuthn
 
 /// The bridge over the Chrome DevTools Protocol, for Chromium: attaches to every page and frame,
@@ -30,14 +29,10 @@ actor DevToolsTransport: BridgeTransport {
         self.connection = connection
         self.core = core
         self.log = log
-        bindingName = "__" + (try Self.randomName())
-        listenerType = try Self.randomName()
+        bindingName = "__" + (try InjectedScript.randomName())
+        listenerType = try InjectedScript.randomName()
         script = InjectedScript.devTools(binding: bindingName, listenerType: listenerType,
                                          profile: BrowserProfile.chromium.json(capabilities: capabilities, limits: limits))
-    }
-
-    static func randomName() throws -> String {
-        "v" + (try SecureRandom.bytes(16)).map { String($0, radix: 16) }.map { $0.count == 1 ? "0" + $0 : $0 }.joined()
     }
 
     /// Serves until the connection ends. `ready` runs once the pages open at the start are instrumented.

@@ -1,3 +1,4 @@
+import VauthCrypto
 import VauthWebAuthn
 
 /// The script vauth runs in every frame before the page's own scripts: one core, the same for
@@ -273,6 +274,11 @@ enum InjectedScript {
         (channel) => (\(core))({ send: (text) => channel(text), expose: (answer) => channel(answer) },
           \(JSONSerializer.serialize(profile, style: .compact)))
         """
+    }
+
+    /// A name only this run knows (a binding, an event type, a channel): 128 random bits.
+    static func randomName() throws -> String {
+        "v" + (try SecureRandom.bytes(16)).map { String($0, radix: 16) }.map { $0.count == 1 ? "0" + $0 : $0 }.joined()
     }
 
     /// `text` as a JavaScript string literal.

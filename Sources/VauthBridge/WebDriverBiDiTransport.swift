@@ -38,7 +38,7 @@ actor WebDriverBiDiTransport: BridgeTransport {
         self.connection = connection
         self.core = core
         self.log = log
-        channel = try DevToolsTransport.randomName()
+        channel = try InjectedScript.randomName()
         declaration = InjectedScript.webDriverBiDi(profile: BrowserProfile.firefox.json(capabilities: capabilities, limits: limits))
     }
 

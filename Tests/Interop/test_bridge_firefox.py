@@ -357,3 +357,15 @@ def test_a_call_vauth_cannot_answer_rejects_at_its_timeout(attach, bidi, tab, rp
     result = bidi.run(tab, "window.__result")
     assert result == {"ok": False, "name": "NotAllowedError", "isDOMException": True, "isTypeError": False,
                       "message": FIREFOX_NOT_ALLOWED}, result
+
+
+def test_a_session_vauth_cannot_join_is_a_clear_error(firefox, tmp_path):
+    """A session id the browser does not know (or a BiDi-only session, which cannot be joined):
+    Firefox refuses the WebSocket upgrade, and vauth says so and what to check."""
+    cli = VauthCLI(tmp_path)
+    bogus = re.sub(r"/session/.*$", "/session/00000000-0000-0000-0000-000000000000", firefox.session_url)
+    result = cli.run("attach", "--bidi", bogus, timeout=120)
+    assert result.code == 1, result.stderr
+    assert result.stderr == (f"vauth: error: the browser endpoint {bogus} refused the WebSocket upgrade "
+                             "(for --bidi: is it the webSocketUrl of a WebDriver session?)\n"), result.stderr
+    assert not cli.keystore.exists()
