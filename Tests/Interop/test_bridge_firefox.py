@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).parent / "bridge"))
 from bidi import BiDi  # noqa: E402
 from rig import Firefox, Lines  # noqa: E402
 from rp_server import start_rp  # noqa: E402
-from test_bridge import (CONDITIONAL_GET, CREATE, PENDING_CREATE, add_iframe, keystore_locked, keystore_state, credential_ids,  # noqa: E402
+from test_bridge import (CONDITIONAL_GET, CREATE, LOCK_WAIT, PENDING_CREATE, add_iframe, keystore_locked, keystore_state, credential_ids,  # noqa: E402
                          shape, wait_until_vauth_waits_for_the_lock, b64decode)
 
 FIREFOX_NOT_ALLOWED = ("The request is not allowed by the user agent or the platform in the current context, possibly "
@@ -66,7 +66,8 @@ class AttachedBiDi:
     def __init__(self, cli: VauthCLI, session: str, *flags: str):
         self.cli = cli
         self.process = subprocess.Popen([cli.binary, "attach", "--bidi", session, *flags],
-                                        env=cli.env(VAUTH_SCRYPT_LOG2N="10"), stderr=subprocess.PIPE, text=True)
+                                        env=cli.env(VAUTH_SCRYPT_LOG2N="10", VAUTH_LOCK_TIMEOUT=LOCK_WAIT), stderr=subprocess.PIPE,
+                                        text=True)
         self.log = Lines(self.process.stderr)
         try:
             self.log.wait_for(r"^vauth: attach: serving the WebDriver BiDi session ", timeout=60)
