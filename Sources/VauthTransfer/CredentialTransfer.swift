@@ -2,13 +2,15 @@ import VauthAuthenticator
 import VauthCrypto
 import VauthWebAuthn
 
-/// Moving credentials in and out of vauth: vauth's own export format and the Chrome DevTools
+/// Moving credentials in and out of vauth: vauth's own export format, the Chrome DevTools
 /// Protocol `WebAuthn.Credential` shape, so a credential can go into headless Chromium's virtual
-/// authenticator (`WebAuthn.addCredential`) and come back (`WebAuthn.getCredentials`).
+/// authenticator (`WebAuthn.addCredential`) and come back (`WebAuthn.getCredentials`), and
+/// Playwright's `VirtualCredential` (PlaywrightCredentials.swift).
 public enum CredentialTransfer {
     public enum Format: String, Sendable, CaseIterable {
         case vauth
         case cdp
+        case playwright
     }
 
     public struct Error: Swift.Error, Sendable, CustomStringConvertible {
@@ -30,6 +32,8 @@ public enum CredentialTransfer {
             ])
         case .cdp:
             return .object([("credentials", .array(try records.map(cdpObject)))])
+        case .playwright:
+            return try playwrightDocument(records)
         }
     }
 
@@ -101,9 +105,17 @@ public enum CredentialTransfer {
 
     // MARK: - Import
 
-    /// Reads a CDP `{"credentials": [...]}` document, a single CDP credential object, or vauth's
-    /// own export. Every credential is checked (its private key must parse) before any is returned.
+    /// Reads a CDP `{"credentials": [...]}` document, a single CDP credential object, vauth's own
+    /// export, or Playwright's credentials (a storageState with `credentials`, an array of
+    /// VirtualCredentials, or one). Every credential is checked (its private key must parse)
+    /// before any is returned.
     public static func importRecords(_ document: JSONValue, now: Int64) throws -> [CredentialRecord] {
+        if let items = document["credentials"]?.arrayValue ?? document.arrayValue,
+           !items.isEmpty, items.allSatisfy(isPlaywrightCredential) {
+            let name = document.arrayValue == nil ? "credentials" : ""
+            return try unique(items.enumerated().map { try playwrightRecord($0.element, path: "\(name)[\($0.offset)]", now: now) })
+        }
+        if isPlaywrightCredential(document) { return [try playwrightRecord(document, path: "credential", now: now)] }
         if document["format"]?.stringValue == formatName {
             guard document["version"]?.numberValue == 1 else { throw Error("unsupported vauth export version") }
             guard let items = document["credentials"]?.arrayValue else { throw Error("missing member credentials") }
@@ -115,7 +127,7 @@ public enum CredentialTransfer {
         if document["credentialId"] != nil, document["privateKey"] != nil {
             return [try cdpRecord(document, path: "credential", now: now)]
         }
-        throw Error("not a vauth export, a CDP {\"credentials\": [...]} document or a CDP credential")
+        throw Error("not a vauth export, a CDP {\"credentials\": [...]} document, a CDP credential, or Playwright credentials")
     }
 
     /// The same credential id twice in one file is a malformed file, not a keystore conflict.
