@@ -210,8 +210,9 @@ extension Authenticator {
         } catch {
             throw CTAPError(.other, "key generation failed: \(error)")
         }
+        // Names are stored truncated to 64 bytes, as CTAP 2.2 §6.1.2 allows (NameTruncation).
         let record = CredentialRecord(
-            id: credentialId, rp: request.rp, user: request.user, algorithm: algorithm, privateKey: privateKey,
+            id: credentialId, rp: request.rp.truncatedForStorage, user: request.user.truncatedForStorage, algorithm: algorithm, privateKey: privateKey,
             signCount: 0, signCounterMode: policy.signCounter, discoverable: request.residentKey, createdAt: now(),
             protection: request.extensions.credProtect ?? .userVerificationOptional, hmacSecret: hmacKeys,
             backupEligible: policy.backupEligible, backedUp: policy.backupEligible && policy.backedUp)
