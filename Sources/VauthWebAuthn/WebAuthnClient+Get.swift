@@ -46,6 +46,9 @@ extension WebAuthnClient {
         // With per-credential PRF inputs the client must know which credential answers before it
         // encrypts the salts. Asking about one allowed credential at a time finds out without a
         // silent probe, and the authenticator would pick the first usable one in this order anyway.
+        if evalByCredential.isEmpty {
+            allowList = try allowListToSend(allowList, rpId: rpId, clientDataHash: clientDataHash, userVerification: userVerification, info: info)
+        }
         let prfInputs = options.extensions.prf
         let attempts: [[CredentialDescriptor]] = !evalByCredential.isEmpty && allowList.count > 1 ? allowList.map { [$0] } : [allowList]
         var prfSession: PRFEvaluation?
