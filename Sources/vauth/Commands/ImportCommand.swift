@@ -16,9 +16,9 @@ struct ImportCommand: AsyncParsableCommand {
     var input: String = "-"
 
     func run() async throws {
-        let text = try InputFile.read(input, what: "import file")
+        let bytes = try InputFile.bytes(input, what: "import file")
         let document: JSONValue
-        do { document = try JSONParser.parse(text) } catch { throw CLIError.badInput("import file: \(error.message)") }
+        do { document = try JSONParser.parse(bytes) } catch { throw CLIError.badInput("import file: \(error.message)") }
         let records: [CredentialRecord]
         var truncations: [String] = []
         do {
