@@ -56,21 +56,27 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"),
         ]),
         .target(name: "VauthBench", dependencies: ["COpenSSL", "VauthKeystore", "VauthAuthenticator", "VauthCrypto", "VauthCBOR", "VauthWebAuthn"]),
-        // The CLI is two executables: `vauth` (every offline command) and `vauth-services` (the
-        // commands that use the network — register, signin, demo, dfns, attach, serve — which
-        // `vauth` runs in their place). Only the second links VauthServices, VauthBridge and
-        // VauthTransport, and so
-        // Foundation, FoundationNetworking, libcurl and its forty-odd libraries, and swift-nio,
-        // whose loading otherwise took half of every `vauth get`.
+        // The CLI. VauthCLI holds what both executables share: the command catalogue (names,
+        // abstracts, discussions, which executable runs each), options, failure reporting,
+        // terminal output and the offline commands. `vauth` runs those in process; for the
+        // networked ones (register, signin, dfns, attach, serve), help and completions it execs
+        // `vauth-services`, the whole tree. Only the second links VauthServices, VauthBridge and
+        // VauthTransport, and so Foundation, FoundationNetworking, libcurl and its forty-odd
+        // libraries, and swift-nio, whose loading otherwise took half of every `vauth get`.
+        .target(name: "VauthCLI", dependencies: [
+            "VauthCBOR", "VauthCrypto", "VauthAuthenticator", "VauthKeystore", "VauthWebAuthn", "VauthTransfer", "VauthBench",
+            "VauthFixtures", "VauthRelyingParty",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         .executableTarget(name: "vauth", dependencies: [
-            "VauthCBOR", "VauthCrypto", "VauthAuthenticator", "VauthKeystore", "VauthWebAuthn", "VauthTransfer", "VauthBench", "VauthFixtures",
+            "VauthCLI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "vauth-services", dependencies: [
-            "VauthCBOR", "VauthCrypto", "VauthAuthenticator", "VauthKeystore", "VauthWebAuthn", "VauthServices", "VauthBridge",
-            "VauthTransport", "VauthRelyingParty",
+            "VauthCLI", "VauthCBOR", "VauthCrypto", "VauthAuthenticator", "VauthKeystore", "VauthWebAuthn", "VauthServices", "VauthBridge",
+            "VauthTransport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], swiftSettings: [.define("VAUTH_SERVICES")]),
+        ]),
 
         .testTarget(name: "VauthCBORTests", dependencies: ["VauthCBOR"]),
         .testTarget(name: "VauthCryptoTests", dependencies: ["VauthCrypto", "VauthCBOR"]),

@@ -3,21 +3,14 @@ import Dispatch
 import Foundation
 import VauthAuthenticator
 import VauthBridge
+import VauthCLI
 import VauthKeystore
 import VauthWebAuthn
 
 /// `vauth attach`: vauth answers a running Chromium's `navigator.credentials` through the
 /// DevTools Protocol, until stopped (SIGINT, SIGTERM) or until the browser closes.
 struct AttachCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "attach",
-        abstract: "Answer a running Chromium's navigator.credentials.create()/get() through the DevTools Protocol.",
-        discussion: """
-            Start the browser with --remote-debugging-port=PORT, then `vauth attach --cdp http://127.0.0.1:PORT`. \
-            vauth attaches to every page and frame, also later ones, and answers publicKey create/get with \
-            this keystore and policy; the origin is the frame's as the browser reports it. One line per \
-            ceremony on stderr. Stops on SIGINT/SIGTERM or when the browser closes.
-            """)
+    static let configuration = CommandCatalogue.attach.configuration()
 
     @OptionGroup var global: KeystoreOptions
     @OptionGroup var authenticator: AuthenticatorOptions

@@ -1,15 +1,14 @@
 import ArgumentParser
 import Foundation
 import VauthAuthenticator
+import VauthCLI
 import VauthKeystore
 import VauthServices
 import VauthWebAuthn
 
 /// `vauth dfns register | sign | recover`: Dfns user credentials (contract: "Services").
 struct DfnsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "dfns", abstract: "Dfns user credentials: Key, Fido2 and RecoveryKey; action signing; user recovery.",
-        subcommands: [DfnsRegisterCommand.self, DfnsSignCommand.self, DfnsRecoverCommand.self])
+    static let configuration = CommandCatalogue.dfns.configuration(subcommands: [DfnsRegisterCommand.self, DfnsSignCommand.self, DfnsRecoverCommand.self])
 }
 
 /// Runs a Dfns command body, giving ``DfnsError`` the contract's exit status: 2 for input to fix,

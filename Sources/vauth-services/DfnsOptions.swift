@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VauthCLI
 import VauthServices
 import VauthWebAuthn
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VauthAuthenticator
+import VauthCLI
 import VauthKeystore
 import VauthServices
 import VauthWebAuthn
@@ -9,9 +10,7 @@ import VauthWebAuthn
 /// recovery key that the recovery code decrypts (in memory only); prints the
 /// `POST /auth/recover/user` body, or, online, sends it.
 struct DfnsRecoverCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "recover",
-        abstract: "Recover a Dfns user with the recovery code; print the /auth/recover/user body (or send it).")
+    static let configuration = CommandCatalogue.dfnsRecover.configuration()
 
     @OptionGroup var global: KeystoreOptions
     @OptionGroup var dfns: DfnsOptions

@@ -1,5 +1,6 @@
 import ArgumentParser
 import VauthAuthenticator
+import VauthCLI
 import VauthKeystore
 import VauthServices
 import VauthWebAuthn
@@ -7,9 +8,7 @@ import VauthWebAuthn
 /// `vauth dfns register`: a Key or Fido2 credential (and optionally a RecoveryKey) from a
 /// registration challenge; prints the `POST /auth/registration` body, or, online, sends it.
 struct DfnsRegisterCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "register",
-        abstract: "Make Dfns credentials for a registration challenge; print the /auth/registration body (or send it).")
+    static let configuration = CommandCatalogue.dfnsRegister.configuration()
 
     @OptionGroup var global: KeystoreOptions
     @OptionGroup var dfns: DfnsOptions

@@ -1,5 +1,6 @@
 import ArgumentParser
 import VauthAuthenticator
+import VauthCLI
 import VauthKeystore
 import VauthServices
 import VauthWebAuthn
@@ -7,9 +8,7 @@ import VauthWebAuthn
 /// `vauth dfns sign`: signs a user action or login challenge with a Key or Fido2 credential the
 /// challenge allows; prints the `/auth/action` (or `/auth/login`) body, or, online, sends it.
 struct DfnsSignCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "sign",
-        abstract: "Sign a Dfns user action or login challenge; print the /auth/action body (or send it).")
+    static let configuration = CommandCatalogue.dfnsSign.configuration()
 
     @OptionGroup var global: KeystoreOptions
     @OptionGroup var dfns: DfnsOptions

@@ -1,13 +1,13 @@
 import ArgumentParser
 import VauthAuthenticator
+import VauthCLI
 import VauthKeystore
 import VauthServices
 import VauthWebAuthn
 
 /// `vauth register TOKEN`: the Passwordless.dev client registration, token in, verify token out.
 struct RegisterCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "register", abstract: "Register a passkey with Passwordless.dev using a register_… token from your backend.")
+    static let configuration = CommandCatalogue.register.configuration()
 
     @OptionGroup var global: KeystoreOptions
     @OptionGroup var service: PasswordlessOptions

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VauthAuthenticator
+import VauthCLI
 import VauthKeystore
 import VauthTransport
 
@@ -8,9 +9,7 @@ import VauthTransport
 /// the SoloKeys simulator is reached, or as a Linux uhid device. Wiring only: open the keystore,
 /// build the authenticator, run ``CTAPHIDServer`` until SIGINT/SIGTERM.
 struct ServeCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "serve",
-        abstract: "Serve the keystore as a CTAPHID security key over UDP (one 64-byte report per datagram).")
+    static let configuration = CommandCatalogue.serve.configuration()
 
     @OptionGroup var global: KeystoreOptions
     @OptionGroup var authenticator: AuthenticatorOptions

@@ -1,13 +1,13 @@
 import ArgumentParser
 import VauthAuthenticator
+import VauthCLI
 import VauthKeystore
 import VauthServices
 import VauthWebAuthn
 
 /// `vauth signin [--alias A | --user-id U]`: the Passwordless.dev client sign-in.
 struct SigninCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "signin", abstract: "Sign in to Passwordless.dev; prints the verify_… token for your backend.")
+    static let configuration = CommandCatalogue.signin.configuration()
 
     @OptionGroup var global: KeystoreOptions
     @OptionGroup var service: PasswordlessOptions

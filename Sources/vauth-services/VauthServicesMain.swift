@@ -1,52 +1,37 @@
 import ArgumentParser
-import VauthCrypto
+import VauthCLI
+import VauthServices
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// The commands that talk to a network service: `vauth register`, `vauth signin`, `vauth demo`,
-/// `vauth dfns`, `vauth attach` (a DevTools WebSocket, through swift-nio), `vauth serve` (CTAPHID
-/// over UDP).
-///
-/// They live in this second executable, which `vauth` runs in its place (exec, same arguments),
-/// because networking means FoundationNetworking, which links libcurl and with it some forty
-/// shared libraries (gnutls, krb5, ldap, ssh2, ICU…): loading them took half of every `vauth get`.
-/// The offline commands in `vauth` load none of them. The shared option and ceremony code is the
-/// same source files as `vauth`'s (symbolic links in Shared/), compiled into both.
+/// `vauth-services`: the whole vauth command tree (the catalogue in
+/// Sources/VauthCLI/CommandCatalogue.swift), with the commands that use a network or a socket —
+/// register, signin, dfns (URLSession), attach (a DevTools WebSocket through swift-nio), serve
+/// (CTAPHID over UDP or uhid) — implemented here. `vauth` runs the offline commands itself and
+/// execs this executable, same arguments, for everything else, so FoundationNetworking and with
+/// it libcurl and some forty shared libraries (gnutls, krb5, ldap, ssh2, ICU…) load only here.
+/// The man pages and shell completions are generated from this tree.
 @main
 struct VauthServices: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "vauth",
-        abstract: "vauth's networked commands (run through `vauth register`, `signin`, `demo`, `dfns`, `attach`, `serve`).",
-        version: Vauth.version,
-        subcommands: [RegisterCommand.self, SigninCommand.self, DemoCommand.self, DfnsCommand.self, AttachCommand.self, ServeCommand.self])
+    /// The networked commands this executable implements (the catalogue says where they appear).
+    static let networkedCommands: [any ParsableCommand.Type] = [
+        RegisterCommand.self, SigninCommand.self, DfnsCommand.self, AttachCommand.self, ServeCommand.self,
+    ]
+
+    static let configuration = CommandCatalogue.root.configuration(
+        subcommands: CommandCatalogue.allSubcommands(networked: networkedCommands), version: VauthRelease.version)
 
     static func main() async {
-        // exec from `vauth` made the process dumpable again (RLIMIT_CORE 0 is inherited, the
-        // dumpable flag is not): turn both on before anything is unlocked.
-        CoreDumpProtection.enable()
-        do {
-            var command = try parseAsRoot(Array(CommandLine.arguments.dropFirst()))
-            if var asyncCommand = command as? AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
-        } catch {
-            let code = exitCode(for: error)
-            if code == .success {
-                print(fullMessage(for: error))
-                Glibc.exit(0)
-            }
-            let failure = CLIFailure(error, parseMessage: message(for: error))
-            Terminal.printError(failure.message)
-            Glibc.exit(failure.exitCode)
-        }
+        CLIMain.prepare()
+        await CLIMain.run(Self.self, arguments: Array(CommandLine.arguments.dropFirst()))
     }
 }
 
-/// The version both executables report.
+/// A service's refusal (an HTTP error, a problem document, an unreachable server): exit 1.
+extension ServiceError: CLIReportableError {
+    package var cliStatus: CLIError.Status { .refused }
+    package var cliMessage: String { description }
+}
+
+/// The version the service clients send (`clientVersion`).
 enum Vauth {
     static let version = VauthRelease.version
 }

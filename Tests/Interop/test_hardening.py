@@ -612,10 +612,7 @@ def test_demo_runs_outside_a_checkout(tmp_path):
     installed = tmp_path / "bin" / "vauth"
     installed.parent.mkdir()
     shutil.copy2(vauth_binary(), installed)
-    # `vauth demo` runs in vauth-services, the executable installed beside vauth
-    services = Path(vauth_binary()).resolve().parent / "vauth-services"
-    if services.exists():
-        shutil.copy2(services, installed.parent / "vauth-services")
+    # The demo's relying party is built into `vauth` itself: no vauth-services beside it.
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "TMPDIR": str(tmp_path)}
     completed = subprocess.run([str(installed), "demo", "--compact"], cwd=tmp_path, env=env, capture_output=True, timeout=60)
     stderr = completed.stderr.decode()

@@ -26,6 +26,9 @@ struct KeystoreProcessTests {
             process.waitUntilExit()
             let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             committed.formUnion(text.split(separator: "\n").map(String.init))
+            // On a loaded machine the kill can land before the child's first write: then there is
+            // no keystore yet, which is right only while nothing was acknowledged.
+            if committed.isEmpty && !FileManager.default.fileExists(atPath: scratch.keystore) { continue }
             // After every kill the keystore opens, authenticates, and holds every acknowledged id.
             let file = try KeystoreFile(path: scratch.keystore, unlock: unlock, access: .read)
             try file.verifyAll()

@@ -217,15 +217,8 @@ extension Authenticator {
     /// (CTAP 2.2 §6.2.2, response member "user").
     private func assert(with record: CredentialRecord, request: GetAssertionRequest, userVerified: Bool,
                         numberOfCredentials: Int?, accountSelection: Bool) throws(CTAPError) -> GetAssertionResponse {
-        var extensionOutputs: [CBORValue: CBORValue] = [:]
-        if let input = request.extensions.hmacSecret {
-            // hmac-secret needs user presence (CTAP 2.2 §12.5).
-            guard request.userPresence else { throw CTAPError(.unsupportedOption, "hmac-secret requires user presence") }
-            if let keys = record.hmacSecret {
-                extensionOutputs["hmac-secret"] = .bytes(try HMACSecretEvaluation.evaluate(
-                    input, keys: keys, userVerified: userVerified, keyAgreementKey: keyAgreementKey()))
-            }
-        }
+        let extensionOutputs = try request.extensions.process(
+            GetAssertionExtensionContext(request: request, userVerified: userVerified, record: record, authenticator: self))
 
         let user = userVerified && accountSelection ? record.user : UserEntity(id: record.user.id)
 

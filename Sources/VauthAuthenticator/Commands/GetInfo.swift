@@ -72,7 +72,7 @@ extension Authenticator {
         let minimumPINLength = (try? pinState().minimumLength) ?? PINState.defaultMinimumLength
         return AuthenticatorInfo(
             versions: ["U2F_V2", "FIDO_2_0", "FIDO_2_1", "FIDO_2_2"],
-            extensions: ["credProtect", "hmac-secret", "hmac-secret-mc"],
+            extensions: AuthenticatorExtensions.identifiers,
             aaguid: aaguid,
             options: options,
             maxMsgSize: Self.maximumMessageSize,

@@ -199,32 +199,24 @@ extension Authenticator {
         let key: SigningKey
         let privateKey: SecretBytes
         let credentialId: [UInt8]
-        var hmacKeys: HMACSecretKeys?
         do {
             key = try keyGenerator(algorithm)
             privateKey = try key.pkcs8DER()
             credentialId = try randomBytes(16)
-            if request.extensions.hmacSecret || request.extensions.hmacSecretMC != nil {
-                hmacKeys = HMACSecretKeys(withUV: SecretBytes(try randomBytes(32)), withoutUV: SecretBytes(try randomBytes(32)))
-            }
         } catch {
             throw CTAPError(.other, "key generation failed: \(error)")
         }
+        // Step 15: the extensions set what they keep with the credential and give their outputs.
         // Names are stored truncated to 64 bytes, as CTAP 2.2 §6.1.2 allows (NameTruncation).
-        let record = CredentialRecord(
-            id: credentialId, rp: request.rp.truncatedForStorage, user: request.user.truncatedForStorage, algorithm: algorithm, privateKey: privateKey,
-            signCount: 0, signCounterMode: policy.signCounter, discoverable: request.residentKey, createdAt: now(),
-            protection: request.extensions.credProtect ?? .userVerificationOptional, hmacSecret: hmacKeys,
-            backupEligible: policy.backupEligible, backedUp: policy.backupEligible && policy.backedUp)
-
-        // Step 15: extension outputs, in authenticator data.
-        var extensionOutputs: [CBORValue: CBORValue] = [:]
-        if let protection = request.extensions.credProtect { extensionOutputs["credProtect"] = .int(protection.rawValue) }
-        if request.extensions.hmacSecret { extensionOutputs["hmac-secret"] = true }
-        if let input = request.extensions.hmacSecretMC, let hmacKeys {
-            extensionOutputs["hmac-secret-mc"] = .bytes(try HMACSecretEvaluation.evaluate(
-                input, keys: hmacKeys, userVerified: userVerified, keyAgreementKey: keyAgreementKey()))
-        }
+        var context = MakeCredentialExtensionContext(
+            request: request, userVerified: userVerified,
+            record: CredentialRecord(
+                id: credentialId, rp: request.rp.truncatedForStorage, user: request.user.truncatedForStorage, algorithm: algorithm, privateKey: privateKey,
+                signCount: 0, signCounterMode: policy.signCounter, discoverable: request.residentKey, createdAt: now(),
+                backupEligible: policy.backupEligible, backedUp: policy.backupEligible && policy.backedUp),
+            authenticator: self)
+        let extensionOutputs = try request.extensions.process(&context)
+        let record = context.record
 
         // Step 18: authenticator data with attested credential data; step 19: the attestation statement.
         var flags: AuthenticatorFlags = [.userPresent]

@@ -1,27 +1,5 @@
 import VauthCrypto
 
-/// credProtect levels (CTAP 2.2 §12.1).
-public enum CredentialProtection: Int, Sendable, Codable, CaseIterable {
-    /// Usable without UV, discoverable without an allow list.
-    case userVerificationOptional = 1
-    /// Without UV, usable only when the RP names it in an allow list.
-    case userVerificationOptionalWithCredentialIDList = 2
-    /// Usable only with UV.
-    case userVerificationRequired = 3
-}
-
-/// The two per-credential secrets of hmac-secret (CTAP 2.2 §12.5): one for assertions with UV,
-/// one without, so a PRF output with UV cannot be obtained without it.
-public struct HMACSecretKeys: Sendable {
-    public let withUV: SecretBytes
-    public let withoutUV: SecretBytes
-
-    public init(withUV: SecretBytes, withoutUV: SecretBytes) {
-        self.withUV = withUV
-        self.withoutUV = withoutUV
-    }
-}
-
 /// Everything the authenticator keeps about one credential. Stores persist it; the private key is
 /// PKCS#8 DER in wipe-on-free storage and is turned into a ``SigningKey`` only to sign.
 public struct CredentialRecord: Sendable {

@@ -44,7 +44,10 @@ extension WebAuthnClient {
         // platform verifies the user for one whatever the RP's preference, as browsers do.
         if residentKey && !userVerification && info.options["uv"] == true { userVerification = true }
 
-        let (extensions, prfRequest) = try authenticatorExtensions(for: options.extensions, info: info)
+        // Extensions (L3 §5.1.3 step 20): each requested one checks its input and sets its CTAP input.
+        var extensions = MakeCredentialExtensionInputs()
+        let extensionRun = try ClientExtensions.prepareRegistration(
+            options.extensions, ClientExtensionContext(authenticator: authenticator, info: info), &extensions)
 
         // Attestation conveyance (L3 §5.4.7): none asks for none; indirect for self attestation
         // (no batch certificate to identify the authenticator); direct and enterprise take what the
@@ -84,16 +87,7 @@ extension WebAuthnClient {
             attestation = .none
         }
 
-        // Client extension outputs.
-        var results = ClientExtensionResults()
-        if options.extensions.credProps { results.credProps = CredentialPropertiesOutput(rk: response.discoverable) }
-        if options.extensions.prf != nil {
-            var prf = PRFOutputs(enabled: authenticatorData.extensions?["hmac-secret"] == .boolean(true))
-            if let prfRequest, let output = authenticatorData.extensions?["hmac-secret-mc"]?.bytesValue {
-                prf.results = try PRFEvaluation.results(output, for: prfRequest)
-            }
-            results.prf = prf
-        }
+        let results = try extensionRun.results(response)
 
         // Written from the COSE_Key's numbers: parsing it into an OpenSSL key only to encode it again
         // would cost a decoder and an encoder.
@@ -109,31 +103,6 @@ extension WebAuthnClient {
     public func create(optionsJSON: String, origin: String) throws(WebAuthnClientError) -> RegistrationResponseJSON {
         let parsedOrigin = try Origin(origin)
         return try create(try PublicKeyCredentialCreationOptions(json: optionsJSON), origin: parsedOrigin)
-    }
-
-    /// The CTAP extension inputs for the RP's registration extensions (L3 §9, §10.1.4; CTAP 2.2
-    /// §12.1, §12.5, §12.7), and the PRF request whose outputs come back at creation.
-    func authenticatorExtensions(for inputs: RegistrationExtensionInputs, info: AuthenticatorInfo)
-        throws(WebAuthnClientError) -> (MakeCredentialExtensionInputs, PRFEvaluation.Request?) {
-        var extensions = MakeCredentialExtensionInputs()
-        if let policy = inputs.credentialProtectionPolicy {
-            if info.extensions.contains("credProtect") {
-                extensions.credProtect = policy.credProtect
-            } else if inputs.enforceCredentialProtectionPolicy && policy != .userVerificationOptional {
-                // CTAP 2.2 §12.1: an enforced policy the authenticator cannot apply makes no credential.
-                throw .notAllowed("credentialProtectionPolicy \(policy.rawValue) is enforced but the authenticator does not support credProtect")
-            }
-        }
-        guard let prf = inputs.prf else { return (extensions, nil) }
-        // L3 §10.1.4 registration step 1.
-        guard prf.evalByCredential.isEmpty else { throw .notSupported("extensions.prf.evalByCredential is not allowed in create()") }
-        guard info.extensions.contains("hmac-secret") else { return (extensions, nil) }
-        extensions.hmacSecret = true
-        // Evaluating at creation needs hmac-secret-mc (CTAP 2.2 §12.7).
-        guard let eval = prf.eval, info.extensions.contains("hmac-secret-mc") else { return (extensions, nil) }
-        let request = try PRFEvaluation(authenticator: authenticator, info: info).request(for: eval)
-        extensions.hmacSecretMC = request.input
-        return (extensions, request)
     }
 
     /// Self attestation that already identifies nothing: L3 §5.1.3 leaves it alone under "none".

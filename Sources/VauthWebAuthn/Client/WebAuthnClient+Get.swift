@@ -13,22 +13,8 @@ extension WebAuthnClient {
         // The RP ID.
         let rpId = try rpIdValidator.rpId(options.rpId, for: origin)
 
-        // prf input checks before anything is sent (L3 §10.1.4 authentication steps 1–2).
-        var evalByCredential: [[UInt8]: PRFValues] = [:]
-        if let prf = options.extensions.prf, !prf.evalByCredential.isEmpty {
-            guard !options.allowCredentials.isEmpty else {
-                throw .notSupported("extensions.prf.evalByCredential needs a non-empty allowCredentials")
-            }
-            for (key, values) in prf.evalByCredential.sorted(by: { $0.key < $1.key }) {
-                guard !key.isEmpty, let id = Base64.urlDecode(key) else {
-                    throw .syntax("extensions.prf.evalByCredential key \"\(key)\" is not base64url")
-                }
-                guard options.allowCredentials.contains(where: { $0.id == id }) else {
-                    throw .syntax("extensions.prf.evalByCredential key \"\(key)\" is not the id of an allowCredentials entry")
-                }
-                evalByCredential[id] = values
-            }
-        }
+        // Extension input checks before anything is sent (prf: L3 §10.1.4 authentication steps 1–2).
+        let extensionRun = try ClientExtensions.beginAuthentication(options)
 
         // Client data and its hash.
         let clientData = clientData(.get, challenge: options.challenge, origin: origin)
@@ -43,29 +29,17 @@ extension WebAuthnClient {
             guard !allowList.isEmpty else { throw .notAllowed("the chosen credential is not in allowCredentials") }
         }
 
-        // With per-credential PRF inputs the client must know which credential answers before it
-        // encrypts the salts. Asking about one allowed credential at a time finds out without a
-        // silent probe, and the authenticator would pick the first usable one in this order anyway.
-        if evalByCredential.isEmpty {
+        // A list longer than the authenticator takes is narrowed by silent pre-flights (batching).
+        if !extensionRun.asksOneCredentialAtATime {
             allowList = try allowListToSend(allowList, rpId: rpId, clientDataHash: clientDataHash, userVerification: userVerification, info: info)
         }
-        let prfInputs = options.extensions.prf
-        let attempts: [[CredentialDescriptor]] = !evalByCredential.isEmpty && allowList.count > 1 ? allowList.map { [$0] } : [allowList]
-        var prfSession: PRFEvaluation?
+        // An extension whose input depends on the credential (prf's evalByCredential) has the
+        // client ask about one allowed credential at a time.
+        let attempts: [[CredentialDescriptor]] = extensionRun.asksOneCredentialAtATime && allowList.count > 1 ? allowList.map { [$0] } : [allowList]
+        let context = ClientExtensionContext(authenticator: authenticator, info: info)
         var lastError: WebAuthnClientError?
         for attempt in attempts {
-            var values = prfInputs?.eval
-            if attempt.count == 1, let specific = evalByCredential[attempt[0].id] { values = specific }
-            var extensions = GetAssertionExtensionInputs()
-            var prfRequest: PRFEvaluation.Request?
-            if let values, info.extensions.contains("hmac-secret") {
-                if prfSession == nil { prfSession = try PRFEvaluation(authenticator: authenticator, info: info) }
-                if let prfSession {
-                    let request = try prfSession.request(for: values)
-                    extensions.hmacSecret = request.input
-                    prfRequest = request
-                }
-            }
+            let extensions = try extensionRun.prepareAttempt(allowList: attempt, context)
             let request = GetAssertionRequest(rpId: rpId, clientDataHash: clientDataHash, allowList: attempt, extensions: extensions,
                                               userVerification: userVerification,
                                               preferredCredentialId: allowList.isEmpty ? preferredCredentialId : nil)
@@ -81,14 +55,7 @@ extension WebAuthnClient {
                 throw mapped
             }
 
-            var results = ClientExtensionResults()
-            if prfInputs != nil {
-                var prf = PRFOutputs()
-                if let prfRequest, let output = response.authenticatorData.extensions?["hmac-secret"]?.bytesValue {
-                    prf.results = try PRFEvaluation.results(output, for: prfRequest)
-                }
-                results.prf = prf
-            }
+            let results = try extensionRun.results(response)
             return AuthenticationResponseJSON(
                 rawId: response.credentialId, authenticatorAttachment: configuration.attachment ?? .crossPlatform,
                 clientExtensionResults: results, clientDataJSON: clientData.serialized,

@@ -1,59 +1,27 @@
-import VauthCrypto
-
 /// `AuthenticationExtensionsClientOutputs` (L3 §5.8): what `getClientExtensionResults()` returns,
-/// for the extensions vauth's client processes. Only extensions the RP asked for appear.
+/// for the extensions vauth's client processes. Only extensions the RP asked for appear. Each
+/// extension's file adds its typed member (``credProps``, ``prf``).
 public struct ClientExtensionResults: Equatable, Sendable {
-    /// `credProps` (L3 §10.1.3): `rk` says whether the credential is discoverable.
-    public var credProps: CredentialPropertiesOutput?
-    /// `prf` (L3 §10.1.4).
-    public var prf: PRFOutputs?
+    var outputs: [String: any ClientExtensionOutput] = [:]
 
-    public init(credProps: CredentialPropertiesOutput? = nil, prf: PRFOutputs? = nil) {
-        self.credProps = credProps
-        self.prf = prf
+    public init() {}
+
+    subscript<T: ClientExtensionOutput>(_ identifier: String) -> T? {
+        get { outputs[identifier] as? T }
+        set { outputs[identifier] = newValue }
     }
 
-    /// The `toJSON()` form: binary values base64url, members in a fixed order.
+    /// The `toJSON()` form: binary values base64url, members in the registered extensions' order.
     public var json: JSONValue {
-        var members: [(String, JSONValue)] = []
-        if let credProps { members.append(("credProps", credProps.json)) }
-        if let prf { members.append(("prf", prf.json)) }
-        return .object(members)
-    }
-}
-
-/// `CredentialPropertiesOutput` (L3 §10.1.3).
-public struct CredentialPropertiesOutput: Equatable, Sendable {
-    public var rk: Bool?
-
-    public init(rk: Bool?) {
-        self.rk = rk
+        .object(ClientExtensions.registered.compactMap { type in outputs[type.identifier].map { (type.identifier, $0.json) } })
     }
 
-    var json: JSONValue {
-        .object(rk.map { [("rk", JSONValue.bool($0))] } ?? [])
-    }
-}
-
-/// `AuthenticationExtensionsPRFOutputs` (L3 §10.1.4): `enabled` at registration, and the PRF
-/// results when they were evaluated.
-public struct PRFOutputs: Equatable, Sendable {
-    public var enabled: Bool?
-    public var results: PRFValues?
-
-    public init(enabled: Bool? = nil, results: PRFValues? = nil) {
-        self.enabled = enabled
-        self.results = results
+    public static func == (lhs: ClientExtensionResults, rhs: ClientExtensionResults) -> Bool {
+        guard lhs.outputs.keys == rhs.outputs.keys else { return false }
+        return lhs.outputs.allSatisfy { key, value in rhs.outputs[key].map { equal(value, $0) } ?? false }
     }
 
-    var json: JSONValue {
-        var members: [(String, JSONValue)] = []
-        if let enabled { members.append(("enabled", .bool(enabled))) }
-        if let results {
-            var values: [(String, JSONValue)] = [("first", .string(Base64.urlEncode(results.first)))]
-            if let second = results.second { values.append(("second", .string(Base64.urlEncode(second)))) }
-            members.append(("results", .object(values)))
-        }
-        return .object(members)
+    private static func equal<T: ClientExtensionOutput>(_ lhs: T, _ rhs: any ClientExtensionOutput) -> Bool {
+        lhs == (rhs as? T)
     }
 }

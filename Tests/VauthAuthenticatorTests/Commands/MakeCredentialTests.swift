@@ -90,7 +90,9 @@ struct MakeCredentialTests {
 
     @Test func backupFlagsAndExtensions() throws {
         let auth = makeAuthenticator(.init(backupEligible: true, backedUp: true))
-        let response = try auth.makeCredential(makeRequest(extensions: .init(credProtect: .userVerificationOptionalWithCredentialIDList, hmacSecret: true)))
+        var extensions = MakeCredentialExtensionInputs(credProtect: .userVerificationOptionalWithCredentialIDList)
+        extensions.hmacSecret = true
+        let response = try auth.makeCredential(makeRequest(extensions: extensions))
         let flags = response.authenticatorData.flags
         #expect(flags.isSuperset(of: [.backupEligible, .backedUp, .extensionData, .attestedCredentialData]))
         #expect(response.authenticatorData.extensions == ["credProtect": 2, "hmac-secret": true])

@@ -1,1 +1,0 @@
-../../vauth/CeremonyOptions.swift

@@ -1,1 +1,0 @@
-../../vauth/VauthRelease.swift
