@@ -30,6 +30,11 @@ let package = Package(
         .systemLibrary(name: "CLibPSL", path: "Sources/CLibPSL", pkgConfig: "libpsl",
                        providers: [.apt(["libpsl-dev"])]),
 
+        // HTTP for the services: libcurl's easy interface (VauthServices' CurlTransfer), for its exact
+        // limits on answer size, total time and redirects.
+        .systemLibrary(name: "CLibCurl", path: "Sources/CLibCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"])]),
+
         // prctl(2) wrappers (variadic in C) for keeping secrets out of core dumps.
         .systemLibrary(name: "CProcessControl", path: "Sources/CProcessControl"),
 
@@ -41,7 +46,7 @@ let package = Package(
         // CTAPHID (CTAP 2.2 §11.2) framing and channels as pure types, and a UDP carrier.
         .target(name: "VauthTransport", dependencies: ["VauthAuthenticator", "VauthCBOR"]),
         .target(name: "VauthWebAuthn", dependencies: ["CLibIDN2", "CLibPSL", "VauthCBOR", "VauthCrypto", "VauthAuthenticator"]),
-        .target(name: "VauthServices", dependencies: ["VauthWebAuthn", "VauthAuthenticator", "VauthCrypto"]),
+        .target(name: "VauthServices", dependencies: ["CLibCurl", "VauthWebAuthn", "VauthAuthenticator", "VauthCrypto"]),
         .target(name: "VauthTransfer", dependencies: ["VauthWebAuthn", "VauthAuthenticator", "VauthCrypto"]),
         // The relying party `vauth demo` runs against, in process.
         .target(name: "VauthRelyingParty", dependencies: ["VauthWebAuthn", "VauthAuthenticator", "VauthCrypto", "VauthCBOR"]),
@@ -61,7 +66,7 @@ let package = Package(
         // terminal output and the offline commands. `vauth` runs those in process; for the
         // networked ones (register, signin, dfns, attach, serve), help and completions it execs
         // `vauth-services`, the whole tree. Only the second links VauthServices, VauthBridge and
-        // VauthTransport, and so Foundation, FoundationNetworking, libcurl and its forty-odd
+        // VauthTransport, and so Foundation, libcurl and its forty-odd
         // libraries, and swift-nio, whose loading otherwise took half of every `vauth get`.
         .target(name: "VauthCLI", dependencies: [
             "VauthCBOR", "VauthCrypto", "VauthAuthenticator", "VauthKeystore", "VauthWebAuthn", "VauthTransfer", "VauthBench",

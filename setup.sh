@@ -8,8 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 APT_PACKAGES=(libcbor-dev libssl-dev libidn2-dev libpsl-dev pkg-config publicsuffix fido2-tools python3-venv ca-certificates chromium chromium-driver
-              libcurl4-openssl-dev time strace util-linux)  # libcurl-dev: vauth-services links FoundationNetworking
-                                                            # statically; GNU time: `vauth bench` measures peak RSS with it;
+              libcurl4-openssl-dev time strace util-linux)  # libcurl-dev: the services' HTTP (CLibCurl);
+                                                            # GNU time: `vauth bench` measures peak RSS with it;
                                                             # strace, unshare: the keystore's crash and read-only tests
 
 say() { printf 'setup: %s\n' "$*" >&2; }

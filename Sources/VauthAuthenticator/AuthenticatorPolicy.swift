@@ -1,15 +1,5 @@
 import VauthCrypto
 
-/// What kind of attestation statement the authenticator makes (WebAuthn L3 §6.5.3, §8).
-public enum AttestationKind: String, Sendable, CaseIterable, Codable {
-    /// `packed` with `x5c`: signed by the batch attestation key, chained to vauth's root CA (§8.2).
-    case packed
-    /// `packed` self attestation: signed by the credential key itself, no `x5c` (§8.2, §6.5.3).
-    case `self`
-    /// `none`: no statement (§8.7).
-    case none
-}
-
 /// Whether the authenticator can verify the user, and whether the (simulated) user agrees.
 public enum UserVerificationCapability: String, Sendable, CaseIterable, Codable {
     /// A built-in method that always succeeds when asked (getInfo `uv: true`).

@@ -9,14 +9,39 @@ public struct FixtureCase: Sendable {
         case registration, authentication
     }
 
-    /// The attestation an RP sees (WebAuthn L3 §8.2, §8.7).
-    public enum Attestation: String, Sendable {
+    /// The attestation an RP sees: one of the authenticator's registered formats
+    /// (``AttestationFormats/registered``), so a new format is covered by the matrix at once.
+    public struct Attestation: Sendable, Equatable {
+        /// The format the authenticator is configured with.
+        public let kind: AttestationKind
+
+        public init(_ kind: AttestationKind) {
+            self.kind = kind
+        }
+
         /// Conveyance `none`: fmt `none`, AAGUID zeroed by the client.
-        case none
+        public static let none = Attestation(.none)
         /// `packed` self attestation: signed by the credential key, no `x5c`.
-        case `self`
+        public static let `self` = Attestation(.self)
         /// `packed` with `x5c`: signed by the batch key, chained to the fixture root CA.
-        case x5c
+        public static let x5c = Attestation(.packed)
+
+        /// Every registered format, from the one that reveals least (L3 §6.5.3).
+        public static var all: [Attestation] {
+            AttestationKind.allCases.enumerated()
+                .sorted { ($0.element.format.attestationType, $0.offset) < ($1.element.format.attestationType, $1.offset) }
+                .map { Attestation($0.element) }
+        }
+
+        /// The label in vector names and the manifest: the format's name, except `x5c` for
+        /// `packed` with x5c (what the published vectors have always been called).
+        public var rawValue: String { kind == .packed ? "x5c" : kind.rawValue }
+
+        /// The statement's `fmt`.
+        public var format: String { kind.format.identifier }
+
+        /// Whether the statement carries a certificate chain to the trust anchor.
+        public var hasCertificateChain: Bool { kind.format.attestationType.hasCertificateChain }
     }
 
     public var name: String

@@ -9,11 +9,12 @@ enum FixtureCatalogue {
 
     static var all: [FixtureCase] { registrationMatrix + authenticationMatrix + features + negatives }
 
-    /// Algorithm × attestation × UV × discoverable.
+    /// Algorithm × attestation (every registered format, with the algorithms it can attest) × UV ×
+    /// discoverable.
     static var registrationMatrix: [FixtureCase] {
         var cases: [FixtureCase] = []
         for algorithm in algorithms {
-            for attestation in [FixtureCase.Attestation.none, .self, .x5c] {
+            for attestation in FixtureCase.Attestation.all where attestation.kind.format.credentialAlgorithms?.contains(algorithm) ?? true {
                 for uv in [true, false] {
                     for discoverable in [true, false] {
                         var c = FixtureCase(

@@ -20,10 +20,7 @@ final class FixtureCeremony {
 
     init(identity: AuthenticatorIdentity, fixture: FixtureCase, random: HMACDRBG, topOrigin: Origin?) {
         var policy = AuthenticatorPolicy()
-        switch fixture.attestation {
-        case .none, .x5c: policy.attestation = .packed
-        case .self: policy.attestation = .self
-        }
+        policy.attestation = fixture.attestation.kind
         // An authenticator with built-in UV makes a discoverable credential only with UV (CTAP 2.2
         // §6.1.2, CTAP2_ERR_PUAT_REQUIRED): a fixture without UV is made by one without it.
         policy.userVerification = fixture.userVerification ? .supported : .unsupported

@@ -106,7 +106,7 @@ public struct FixtureGenerator {
         if fixture.ceremony == .registration {
             vector = FixtureVector(fixture: fixture, name: name, origin: Self.origin, rpId: Self.rpId, options: creationOptions,
                                    registration: registration, credential: credential, challenge: registrationChallenge,
-                                   trustAnchorPem: fixture.attestation == .x5c ? try authority.root.pem() : nil)
+                                   trustAnchorPem: fixture.attestation.hasCertificateChain ? try authority.root.pem() : nil)
         } else {
             // An incrementing counter has been used a few times before, so previousSignCount is
             // not always 0.
@@ -150,7 +150,7 @@ public struct FixtureGenerator {
                 "requireResidentKey": .bool(fixture.discoverable),
                 "userVerification": fixture.userVerification ? "required" : "discouraged",
             ],
-            "attestation": fixture.attestation == .none ? "none" : "direct",
+            "attestation": fixture.attestation.kind.format.attestationType == .none ? "none" : "direct",
         ]
         var extensions: [(String, JSONValue)] = []
         if fixture.credProps { extensions.append(("credProps", true)) }

@@ -42,12 +42,7 @@ struct FixtureVector {
             ? .number(Double(UInt32(authData[33]) << 24 | UInt32(authData[34]) << 16 | UInt32(authData[35]) << 8 | UInt32(authData[36])))
             : .null
         var format: JSONValue = .null
-        if registration != nil {
-            switch fixture.attestation {
-            case .none: format = "none"
-            case .self, .x5c: format = "packed"
-            }
-        }
+        if registration != nil { format = .string(fixture.attestation.format) }
         return [
             "valid": .bool(fixture.negative == nil),
             "failure": fixture.negative.map { .string($0.rawValue) } ?? .null,

@@ -29,6 +29,11 @@ import VauthCrypto
 ///          · nonce[12] · AES-256-GCM(counterKey, count × (credKey[16] · counter u32)) · tag[16] · zero padding
 ///          AAD = the 46 bytes before the nonce
 /// ```
+///
+/// What is verified: every byte of each slot of the keystore's generation — the header (as GCM
+/// associated data), the counters (GCM), and the padding (must be zero). A slot of an older
+/// generation is not opened (it may be sealed under a data key `passwd` replaced); its counters
+/// were folded into the keystore and no longer count, so nothing in it can change a counter.
 enum CounterJournal {
     static let magic: [UInt8] = Array("VAUTHCT".utf8) + [0]
     static let version: UInt16 = 2
@@ -64,7 +69,13 @@ enum CounterJournal {
     static func read(keystorePath: String, journalPath: String, keystoreId: [UInt8], generation: UInt64,
                      key: SecretBytes) throws(KeystoreError) -> State {
         guard let file = try MappedFile(path: journalPath) else { return State() }
-        let bytes = file[0..<file.count]
+        return try read(file[0..<file.count], keystorePath: keystorePath, journalPath: journalPath, keystoreId: keystoreId,
+                        generation: generation, key: key)
+    }
+
+    /// The same, from the journal's bytes.
+    static func read(_ bytes: [UInt8], keystorePath: String, journalPath: String, keystoreId: [UInt8], generation: UInt64,
+                     key: SecretBytes) throws(KeystoreError) -> State {
         guard bytes.count >= 10, Array(bytes[0..<8]) == magic else {
             throw KeystoreError.malformedSection(path: keystorePath, section: "counter journal",
                                                  reason: "\(journalPath) is not a counter journal (remove it to go on)")
@@ -99,7 +110,10 @@ enum CounterJournal {
             guard Int(count) <= capacity else { damaged += 1; continue }
             let sealedLength = 12 + Int(count) * entryLength + 16
             let aad = Array(raw[0..<slotHeaderLength])
-            guard let plaintext = try? KeystoreKeys.open(raw[slotHeaderLength..<slotHeaderLength + sealedLength], key: key, associatedData: aad) else {
+            // The padding after the tag must be zero: with the GCM tag over header and counters,
+            // every byte of a current slot is checked (issue 18 item 4).
+            guard raw[(slotHeaderLength + sealedLength)...].allSatisfy({ $0 == 0 }),
+                  let plaintext = try? KeystoreKeys.open(raw[slotHeaderLength..<slotHeaderLength + sealedLength], key: key, associatedData: aad) else {
                 damaged += 1
                 continue
             }

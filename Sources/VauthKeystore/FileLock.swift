@@ -4,6 +4,31 @@ import Glibc
 import Darwin
 #endif
 
+/// The one lock rule of every vauth command (FORMAT.md, "Files, links and locks"; SECURITY.md).
+///
+/// A command that reads the keystore takes the shared lock, one that changes it the exclusive
+/// lock; each waits for it at most ``timeout()`` seconds (`VAUTH_LOCK_TIMEOUT`, default 30),
+/// measured on the monotonic clock, and then fails with "keystore … is locked by another process"
+/// (exit 1: the operation failed, nothing was wrong with the input). A long-lived process (`vauth
+/// serve`, `attach`) takes the lock per operation, never for its lifetime, so another command waits
+/// at most for one operation.
+public enum KeystoreLocking {
+    public static let defaultTimeout = 30.0
+    /// The longest wait `VAUTH_LOCK_TIMEOUT` may ask for (a day): a bound that still fires.
+    public static let maximumTimeout = 86_400.0
+
+    /// `VAUTH_LOCK_TIMEOUT` (seconds, fractions allowed, 0 = do not wait), else 30.
+    public static func timeout() throws(KeystoreError) -> Double {
+        guard let raw = getenv("VAUTH_LOCK_TIMEOUT") else { return defaultTimeout }
+        let text = String(cString: raw)
+        if text.isEmpty { return defaultTimeout }
+        guard let seconds = Double(text), seconds.isFinite, (0...maximumTimeout).contains(seconds) else {
+            throw KeystoreError.invalidSetting(name: "VAUTH_LOCK_TIMEOUT", reason: "must be a number of seconds from 0 to 86400, not \"\(text.prefix(40))\"")
+        }
+        return seconds
+    }
+}
+
 /// An advisory lock (`flock`) on `<keystore>.lock`, which serialises writers across processes.
 ///
 /// The lock lives on its own file because the keystore itself is replaced by rename on every
@@ -22,32 +47,34 @@ final class FileLock {
     /// keystore is only ever replaced whole by rename.
     var isHeld: Bool { descriptor >= 0 }
 
-    /// Takes the lock, waiting up to `timeout` seconds for another holder to finish. `flock` locks
-    /// belong to an open file description, so a second lock in the same process waits like any
-    /// other: one open ``KeystoreFile`` per keystore per process.
-    init(path: String, mode: Mode, timeout: Double = 30, keystorePath: String) throws(KeystoreError) {
+    /// Takes the lock, waiting up to `timeout` seconds (on the monotonic clock, so a loaded machine
+    /// that oversleeps cannot stretch it) for another holder to finish. `flock` locks belong to an
+    /// open file description, so a second lock in the same process waits like any other: one open
+    /// ``KeystoreFile`` per keystore per process.
+    init(path: String, mode: Mode, timeout: Double, keystorePath: String) throws(KeystoreError) {
         self.path = path
-        var waited = 0.0
+        let deadline = Self.now() + timeout
+        var pause: UInt32 = 1_000
         while true {
             guard let fd = try Self.openLockFile(path, mode: mode) else {
                 descriptor = -1
                 return
             }
             let operation = (mode == .shared ? LOCK_SH : LOCK_EX) | LOCK_NB
-            var locked = false
-            while !locked {
-                if flock(fd, operation) == 0 { locked = true; break }
+            while flock(fd, operation) != 0 {
                 let code = errno
                 guard code == EWOULDBLOCK || code == EINTR else {
                     close(fd)
                     throw KeystoreError.io(path: path, operation: "flock", errno: code)
                 }
-                guard waited < timeout else {
+                let left = deadline - Self.now()
+                guard left > 0 else {
                     close(fd)
-                    throw KeystoreError.locked(path: keystorePath)
+                    throw KeystoreError.locked(path: keystorePath, waited: timeout)
                 }
-                usleep(5_000)
-                waited += 0.005
+                // Short first (a writer is usually done in milliseconds), then at most 20 ms.
+                usleep(min(pause, UInt32(left * 1_000_000) + 1))
+                pause = min(pause * 2, 20_000)
             }
             if Self.names(path, fd) {
                 descriptor = fd
@@ -56,6 +83,12 @@ final class FileLock {
             // The file was deleted or replaced while we waited: that lock excludes nobody.
             close(fd)
         }
+    }
+
+    private static func now() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
     }
 
     /// Opens (creating, mode 0600 whatever the umask) the lock file. A shared lock falls back to

@@ -25,8 +25,15 @@ public enum KeystoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidKeyFile(path: String, reason: String)
     /// An unusable passphrase.
     case invalidPassphrase(reason: String)
-    /// Another process holds the lock for longer than we wait.
-    case locked(path: String)
+    /// Another process holds the lock for longer than we wait (``KeystoreLocking``).
+    case locked(path: String, waited: Double)
+    /// A setting from the environment that cannot be used.
+    case invalidSetting(name: String, reason: String)
+    /// A credential with a field over its ``RecordLimits`` bound: refused before anything is written.
+    case recordTooLarge(id: String, field: String, size: Int, limit: Int)
+    /// Credential records that cannot be read (each named by its id and what is wrong with it),
+    /// where a command needs every record (`check`, `list`, `export`, `passwd`).
+    case damagedRecords(path: String, records: [String])
     /// A credential id that is already present (import).
     case duplicateCredential(id: String)
     /// The keystore path (or a companion file) is not a regular file: a directory, a named pipe,
@@ -57,7 +64,15 @@ public enum KeystoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .malformedSection(let path, let section, let reason): return "keystore \(path) is corrupt: \(section): \(reason)"
         case .invalidKeyFile(let path, let reason): return "key file \(path): \(reason)"
         case .invalidPassphrase(let reason): return "passphrase: \(reason)"
-        case .locked(let path): return "keystore \(path) is locked by another process"
+        case .locked(let path, let waited):
+            let seconds = waited == waited.rounded() ? String(Int(waited)) : String(waited)
+            return "keystore \(path) is locked by another process (waited \(seconds) s; VAUTH_LOCK_TIMEOUT sets how long)"
+        case .invalidSetting(let name, let reason): return "\(name) \(reason)"
+        case .recordTooLarge(let id, let field, let size, let limit):
+            return "credential \(id): \(field) is \(size) bytes; a keystore record holds at most \(limit)"
+        case .damagedRecords(let path, let records):
+            let listed = records.prefix(3).joined(separator: "; ") + (records.count > 3 ? "; and \(records.count - 3) more" : "")
+            return "keystore \(path) has \(records.count) damaged credential record\(records.count == 1 ? "" : "s"): \(listed) (`vauth delete ID` removes one; the others are intact)"
         case .duplicateCredential(let id): return "credential \(id) is already in the keystore"
         case .notRegularFile(let path, let kind): return "\(path) is \(kind), not a regular file"
         case .changedConcurrently(let path):

@@ -32,6 +32,8 @@ public final class KeystoreFile {
     public let filePath: String
     public let access: Access
     private var lock: FileLock
+    /// How long a lock is waited for (``KeystoreLocking``).
+    private let lockTimeout: Double
     private var closed = false
 
     private var header: KeystoreFormat.Header
@@ -78,15 +80,17 @@ public final class KeystoreFile {
     /// refused, checked under the lock (`vauth init`: two at once must not both succeed).
     ///
     /// A symbolic link is followed; anything but a regular file is refused before the lock file is
-    /// made (FORMAT.md, "Files").
+    /// made (FORMAT.md, "Files"). The lock is waited for `lockTimeout` seconds, by default what
+    /// ``KeystoreLocking/timeout()`` says (`VAUTH_LOCK_TIMEOUT`).
     public init(path: String, unlock: KeystoreUnlock, access: Access, creating creation: Creation? = nil,
-                requireNew: Bool = false, lockTimeout: Double = 30) throws(KeystoreError) {
+                requireNew: Bool = false, lockTimeout: Double? = nil) throws(KeystoreError) {
         self.path = path
         self.access = access
         filePath = try AtomicFile.resolveKeystorePath(path)
         if creation != nil { try AtomicFile.makeDirectory(AtomicFile.parentDirectory(of: filePath)) }
         else if !(try AtomicFile.exists(filePath)) { throw KeystoreError.notFound(path: path) }
-        lock = try FileLock(path: filePath + ".lock", mode: access == .read ? .shared : .exclusive, timeout: lockTimeout, keystorePath: path)
+        if let lockTimeout { self.lockTimeout = lockTimeout } else { self.lockTimeout = try KeystoreLocking.timeout() }
+        lock = try FileLock(path: filePath + ".lock", mode: access == .read ? .shared : .exclusive, timeout: self.lockTimeout, keystorePath: path)
 
         if let file = try MappedFile(path: filePath) {
             if requireNew { throw KeystoreError.alreadyExists(path: path) }
@@ -180,6 +184,9 @@ public final class KeystoreFile {
         try index.discoverable(rpKey: IndexEntry.rpKey(rpId)).map(\.summary)
     }
 
+    /// The index entry of a credential (tests find a record's bytes in the file by it).
+    func indexEntry(id: [UInt8]) throws(KeystoreError) -> IndexEntry? { try index.find(credKey: IndexEntry.credKey(id)) }
+
     /// Every credential, decrypted (each record's tag is checked on the way).
     public func allRecords() throws(KeystoreError) -> [CredentialRecord] {
         var out: [CredentialRecord] = []
@@ -194,12 +201,61 @@ public final class KeystoreFile {
         _ = try allRecords()
     }
 
+    /// One credential as `check` and `list` see it: readable (with what reading it changed, such
+    /// as a name an older vauth stored without a bound), or damaged, named by the credential id
+    /// its index entry holds, so that one bad record does not hide all the others.
+    public enum RecordReading {
+        case readable(CredentialRecord, notes: [String])
+        case damaged(id: [UInt8], reason: String)
+    }
+
+    /// Every credential, oldest first, each read on its own: a record that fails authentication or
+    /// does not parse is reported as damaged instead of failing the whole read. Damage to what all
+    /// records depend on (the index) still throws.
+    public func readEveryRecord() throws(KeystoreError) -> [RecordReading] {
+        var out: [(Int64, RecordReading)] = []
+        for entry in try index.entries {
+            do {
+                let decoded = try readDecodedRecord(entry)
+                out.append((decoded.record.createdAt, .readable(decoded.record, notes: decoded.truncated)))
+            } catch {
+                out.append((entry.createdAt, .damaged(id: entry.credentialId, reason: Self.reason(error))))
+            }
+        }
+        return out.sorted { $0.0 < $1.0 }.map(\.1)
+    }
+
+    /// Every credential, oldest first, or an error naming each damaged one (what `export` and
+    /// `passwd` need: all of them, or a clear refusal).
+    public func readableRecords() throws(KeystoreError) -> [CredentialRecord] {
+        var records: [CredentialRecord] = [], damaged: [String] = []
+        for reading in try readEveryRecord() {
+            switch reading {
+            case .readable(let record, _): records.append(record)
+            case .damaged(let id, let reason): damaged.append("\(Base64.urlEncode(id)): \(reason)")
+            }
+        }
+        guard damaged.isEmpty else { throw KeystoreError.damagedRecords(path: path, records: damaged) }
+        return records
+    }
+
+    /// What went wrong with one record, without the keystore path (the caller names the keystore).
+    private static func reason(_ error: KeystoreError) -> String {
+        switch error {
+        case .tampered: return "its record failed authentication"
+        case .malformedSection(_, let section, let reason): return "\(section): \(reason)"
+        default: return error.description
+        }
+    }
+
     // MARK: - Changing
 
     /// Adds records (refusing ids already present unless listed in `replacing`) and removes the
     /// `replacing` ids, in one atomic write.
     public func insert(_ records: [CredentialRecord], replacing: [[UInt8]] = []) throws(KeystoreError) {
         try requireWritable()
+        // Never write what cannot be read back: every field within its bound (issue 18 item 1).
+        for record in records { try RecordCoding.check(record) }
         let removed = Set(replacing.map(IndexEntry.credKey))
         var seen = Set<[UInt8]>()
         for record in records {
@@ -275,7 +331,7 @@ public final class KeystoreFile {
     /// section sealed again, in one atomic replacement (`vauth passwd`).
     public func changeUnlock(to unlock: KeystoreUnlock, scrypt: KeyDerivation.ScryptParameters = .interactive) throws(KeystoreError) {
         try requireWritable()
-        let records = try allRecords().map(applyingCounters)
+        let records = try readableRecords().map(applyingCounters)
         let (newHeader, newKeys, newWrap) = try KeystoreKeys.fresh(unlock: unlock, scrypt: scrypt, keystoreId: header.keystoreId, path: path)
         try write(header: newHeader, keys: newKeys, dekWrap: newWrap, identity: identityPlaintext,
                   sources: records.map { .new($0) })
@@ -300,6 +356,10 @@ public final class KeystoreFile {
     }
 
     private func readRecord(_ entry: IndexEntry) throws(KeystoreError) -> CredentialRecord {
+        try readDecodedRecord(entry).record
+    }
+
+    private func readDecodedRecord(_ entry: IndexEntry) throws(KeystoreError) -> RecordCoding.Decoded {
         guard let file else { throw KeystoreError.malformedSection(path: path, section: "index", reason: "record without a file") }
         guard entry.recordOffset >= UInt64(KeystoreFormat.preambleLength),
               entry.recordOffset + UInt64(entry.recordLength) <= UInt64(file.count) else {
@@ -311,11 +371,12 @@ public final class KeystoreFile {
         do { plaintext = try KeystoreKeys.open(box, key: keys.sectionKey, associatedData: Self.recordAAD(header, entry.credKey)) } catch {
             throw KeystoreError.tampered(path: path, section: "a credential record")
         }
-        let record = try RecordCoding.decode(plaintext, path: path)
-        guard IndexEntry.credKey(record.id) == entry.credKey else {
+        var decoded = try RecordCoding.decodeChecked(plaintext, path: path)
+        guard IndexEntry.credKey(decoded.record.id) == entry.credKey else {
             throw KeystoreError.malformedSection(path: path, section: "credential record", reason: "id does not match the index")
         }
-        return applyingCounters(record)
+        decoded.record = applyingCounters(decoded.record)
+        return decoded
     }
 
     /// The rewrite behind every change: existing records are copied byte for byte unless the
@@ -413,7 +474,7 @@ public final class KeystoreFile {
     /// keystore changed meanwhile, the change is refused rather than overwriting the other's.
     private func ensureStillCurrent() throws(KeystoreError) {
         if !lock.isCurrent {
-            lock = try FileLock(path: filePath + ".lock", mode: .exclusive, timeout: 30, keystorePath: path)
+            lock = try FileLock(path: filePath + ".lock", mode: .exclusive, timeout: lockTimeout, keystorePath: path)
         }
         let unchanged: Bool
         if let file { unchanged = file.isCurrent(at: filePath) } else { unchanged = !(try AtomicFile.exists(filePath)) }

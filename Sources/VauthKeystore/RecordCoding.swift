@@ -25,13 +25,18 @@ enum SectionPlaintext {
     }
 
     /// Splits a plaintext into its metadata and a cursor over the secrets.
+    ///
+    /// The plaintext has passed its GCM tag, so it is what vauth itself wrote: the CBOR limit is
+    /// the section's own length (at least 1 MiB), so that a record an older vauth wrote without
+    /// bounds on its fields (issue 18 item 1) still reads back.
     static func decode(_ plaintext: SecretBytes, section: String, path: String) throws(KeystoreError) -> (CBORValue, SecretCursor) {
         try plaintext.withUnsafeBytes { (buffer) throws(KeystoreError) in
             guard buffer.count >= 4 else { throw KeystoreError.malformedSection(path: path, section: section, reason: "too short") }
             let length = Int(buffer.u32(at: 0))
             guard length <= buffer.count - 4 else { throw KeystoreError.malformedSection(path: path, section: section, reason: "bad metadata length") }
             do {
-                let meta = try CBORDecoder(limits: .init(maxInputLength: 1 << 20, maxDepth: 8, maxItems: 4096)).decode(buffer[4..<4 + length])
+                let limits = CBORDecoder.Limits(maxInputLength: max(1 << 20, length), maxDepth: 8, maxItems: 4096)
+                let meta = try CBORDecoder(limits: limits).decode(buffer[4..<4 + length])
                 return (meta, SecretCursor(plaintext: plaintext, offset: 4 + length))
             } catch {
                 throw KeystoreError.malformedSection(path: path, section: section, reason: "\(error)")
@@ -48,7 +53,7 @@ struct SecretCursor {
     mutating func take(_ count: Int) -> SecretBytes? {
         guard count >= 0, offset + count <= plaintext.count else { return nil }
         defer { offset += count }
-        return plaintext.withUnsafeBytes { SecretBytes($0[offset..<offset + count]) }
+        return plaintext.withUnsafeBytes { SecretBytes(UnsafeRawBufferPointer(rebasing: $0[offset..<offset + count])) }
     }
 
     var isAtEnd: Bool { offset == plaintext.count }
@@ -56,6 +61,9 @@ struct SecretCursor {
 
 /// Metadata keys of a credential record. Short, stable names: they are part of the format.
 enum RecordCoding {
+    /// The plaintext of a record. New records are checked against ``RecordLimits`` before
+    /// anything is written (``check(_:)``); a record read back and sealed again (a counter fold,
+    /// `passwd`) was readable, and still is.
     static func encode(_ record: CredentialRecord) -> SecretBytes {
         var meta: [CBORValue: CBORValue] = [
             "id": .bytes(record.id), "rp": .text(record.rp.id), "uid": .bytes(record.user.id),
@@ -74,7 +82,26 @@ enum RecordCoding {
         return SectionPlaintext.encode(metadata: .map(meta), secrets: secrets)
     }
 
+    /// Whether `record` can be stored: every field within its bound.
+    static func check(_ record: CredentialRecord) throws(KeystoreError) {
+        if let (field, size, limit) = RecordLimits.violation(in: record) {
+            throw KeystoreError.recordTooLarge(id: Base64.urlEncode(record.id.prefix(64)), field: field, size: size, limit: limit)
+        }
+    }
+
+    /// A record read back, with what had to be changed to read it: names an older vauth stored
+    /// over ``RecordLimits/name`` bytes are cut to that (at a character boundary), as CTAP 2.2
+    /// §6.1.2 lets an authenticator do, so that every later write of the record fits.
+    struct Decoded {
+        var record: CredentialRecord
+        var truncated: [String] = []
+    }
+
     static func decode(_ plaintext: SecretBytes, path: String) throws(KeystoreError) -> CredentialRecord {
+        try decodeChecked(plaintext, path: path).record
+    }
+
+    static func decodeChecked(_ plaintext: SecretBytes, path: String) throws(KeystoreError) -> Decoded {
         let section = "credential record"
         let (meta, cursorStart) = try SectionPlaintext.decode(plaintext, section: section, path: path)
         var cursor = cursorStart
@@ -101,12 +128,20 @@ enum RecordCoding {
             hmac = HMACSecretKeys(withUV: withUV, withoutUV: withoutUV)
         }
         guard cursor.isAtEnd else { throw fail("trailing bytes") }
-        return CredentialRecord(
-            id: id, rp: RelyingPartyEntity(id: rpId, name: meta["rpn"]?.textValue),
-            user: UserEntity(id: userId, name: meta["un"]?.textValue, displayName: meta["udn"]?.textValue),
+        var truncated: [String] = []
+        func name(_ key: CBORValue, _ field: String) -> String? {
+            guard let text = meta[key]?.textValue else { return nil }
+            guard text.utf8.count > RecordLimits.name else { return text }
+            truncated.append("\(field) was \(text.utf8.count) bytes, read as its first \(RecordLimits.name)")
+            return RecordLimits.truncated(text, to: RecordLimits.name)
+        }
+        let record = CredentialRecord(
+            id: id, rp: RelyingPartyEntity(id: rpId, name: name("rpn", "rp.name")),
+            user: UserEntity(id: userId, name: name("un", "user.name"), displayName: name("udn", "user.displayName")),
             algorithm: algorithm, privateKey: privateKey, signCount: UInt32(count), signCounterMode: mode,
             discoverable: discoverable, createdAt: Int64(createdAt), protection: protection, hmacSecret: hmac,
             backupEligible: be, backedUp: bs, kind: kind)
+        return Decoded(record: record, truncated: truncated)
     }
 }
 

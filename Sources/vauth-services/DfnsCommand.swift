@@ -6,7 +6,7 @@ import VauthKeystore
 import VauthServices
 import VauthWebAuthn
 
-/// `vauth dfns register | sign | recover`: Dfns user credentials (contract: "Services").
+/// `vauth dfns register | sign | recover`: Dfns user credentials (contract: docs/services/dfns.md).
 struct DfnsCommand: AsyncParsableCommand {
     static let configuration = CommandCatalogue.dfns.configuration(subcommands: [DfnsRegisterCommand.self, DfnsSignCommand.self, DfnsRecoverCommand.self])
 }

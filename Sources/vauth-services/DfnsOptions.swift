@@ -22,25 +22,41 @@ struct DfnsOptions: ParsableArguments {
     @Option(name: .customLong("app-id"), help: ArgumentHelp("X-DFNS-APPID of the application (online).", valueName: "id"))
     var appId: String?
 
-    @Option(help: ArgumentHelp("Bearer token for the init call (online; else $VAUTH_DFNS_TOKEN).", valueName: "token"))
+    @Option(name: .customLong("token-file"), help: ArgumentHelp(
+        "File holding the bearer token for the init call (online; else $VAUTH_DFNS_TOKEN). A file or the environment keeps it out of the process list.",
+        valueName: "file"))
+    var tokenFile: String?
+
+    @Option(help: ArgumentHelp(
+        "The bearer token on the command line: works, with a warning, since every local user can read a process's arguments.",
+        valueName: "token"))
     var token: String?
 
-    @Option(help: "Seconds to wait for the service.")
+    @Option(help: "Seconds all calls to the service may take together: a deadline, not an idle timeout.")
     var timeout: Double = 30
+
+    @Flag(name: .customLong("allow-insecure-http"), help: "Allow a plain http:// API URL to a host other than localhost (tokens cross the network in clear text).")
+    var allowInsecureHTTP = false
+
+    static let tokenInput = SecretInput(argumentName: "--token", fileFlag: "--token-file", environmentName: "VAUTH_DFNS_TOKEN",
+                                        what: "Dfns bearer token")
 
     /// The online configuration, or `nil` offline. Checked before the keystore is opened.
     func service() throws -> DfnsClient.Configuration? {
         guard let apiURL else {
-            if appId != nil || token != nil { throw CLIError.badInput("--app-id and --token need --api-url") }
+            if appId != nil || token != nil || tokenFile != nil { throw CLIError.badInput("--app-id and --token need --api-url") }
             return nil
         }
-        guard let url = URL(string: apiURL), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
-            throw CLIError.badInput("--api-url is not an http(s) URL: \(apiURL)")
+        let endpoint: ServiceEndpoint
+        do {
+            endpoint = try ServiceEndpoint(apiURL, what: "--api-url", allowInsecureHTTP: allowInsecureHTTP)
+        } catch {
+            throw CLIError.badInput(error.description)
         }
         guard let appId, !appId.isEmpty else { throw CLIError.badInput("--api-url needs --app-id (the X-DFNS-APPID of the application)") }
-        guard timeout > 0 else { throw CLIError.badInput("--timeout must be positive") }
-        let token = self.token ?? ProcessInfo.processInfo.environment["VAUTH_DFNS_TOKEN"]
-        return .init(baseURL: url, appId: appId, token: token.flatMap { $0.isEmpty ? nil : $0 }, timeout: timeout)
+        guard timeout > 0, timeout.isFinite else { throw CLIError.badInput("--timeout must be a positive number of seconds") }
+        let token = try Self.tokenInput.resolve(argument: token, file: tokenFile)
+        return .init(endpoint: endpoint, appId: appId, token: token, timeout: timeout)
     }
 
     func parsedOrigin() throws -> Origin { try Origin(origin) }

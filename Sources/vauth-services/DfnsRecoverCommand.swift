@@ -16,8 +16,17 @@ struct DfnsRecoverCommand: AsyncParsableCommand {
     @OptionGroup var dfns: DfnsOptions
     @OptionGroup var authenticator: AuthenticatorOptions
 
-    @Option(help: ArgumentHelp("The recovery code D1-… (else $VAUTH_DFNS_RECOVERY_CODE).", valueName: "code"))
+    @Option(name: .customLong("code-file"), help: ArgumentHelp("File holding the recovery code D1-… (else $VAUTH_DFNS_RECOVERY_CODE).",
+                                                              valueName: "file"))
+    var codeFile: String?
+
+    @Option(help: ArgumentHelp(
+        "The recovery code on the command line: works, with a warning, since every local user can read a process's arguments.",
+        valueName: "code"))
     var code: String?
+
+    static let codeInput = SecretInput(argumentName: "--code", fileFlag: "--code-file", environmentName: "VAUTH_DFNS_RECOVERY_CODE",
+                                       what: "recovery code")
 
     @Option(help: ArgumentHelp("The username the recovery key was made for (default: the challenge's user.name).", valueName: "name"))
     var username: String?
@@ -44,8 +53,8 @@ struct DfnsRecoverCommand: AsyncParsableCommand {
             if service == nil, credentialId != nil || verificationCode != nil || orgId != nil {
                 throw CLIError.badInput("--credential-id, --verification-code and --org-id are for online recovery (with --api-url)")
             }
-            guard let typed = code ?? ProcessInfo.processInfo.environment["VAUTH_DFNS_RECOVERY_CODE"] else {
-                throw CLIError.badInput("no recovery code: pass --code D1-… or set VAUTH_DFNS_RECOVERY_CODE")
+            guard let typed = try Self.codeInput.resolve(argument: code, file: codeFile) else {
+                throw CLIError.badInput("no recovery code: use --code-file FILE or set VAUTH_DFNS_RECOVERY_CODE")
             }
             let recoveryCode = try DfnsRecoveryCode(typed: typed)
             if let username, username.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {

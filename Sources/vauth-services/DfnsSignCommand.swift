@@ -63,12 +63,14 @@ struct DfnsSignCommand: AsyncParsableCommand {
             guard let challenge else { return }
             let body = try DfnsActionSigner(origin: origin, rpId: rpId, client: ceremony.client,
                                             lookup: { try file.record(id: $0, rpId: nil) }).sign(challenge)
+            // A Fido2 assertion's counter is committed before the body leaves (as `vauth get` keeps
+            // the counter of a response it could not deliver): the service may have seen the
+            // assertion even when its answer fails or never arrives, and the next one must count on.
+            try ceremony.commit()
             let output: JSONValue
             if let client {
                 output = login ? try await client.completeLogin(body: body) : try await client.completeAction(body: body)
-                try DfnsCommit.afterService(ceremony, what: login ? "login" : "action")
             } else {
-                try ceremony.commit()
                 output = body
             }
             Terminal.printJSON(output, compact: global.compact)

@@ -13,8 +13,18 @@ struct RegisterCommand: AsyncParsableCommand {
     @OptionGroup var service: PasswordlessOptions
     @OptionGroup var authenticator: AuthenticatorOptions
 
-    @Argument(help: "The register_… token your backend got from /register/token.")
-    var token: String
+    @Option(name: .customLong("token-file"), help: ArgumentHelp(
+        "File holding the register_… token your backend got from /register/token (else $VAUTH_PASSWORDLESS_TOKEN).",
+        valueName: "file"))
+    var tokenFile: String?
+
+    @Argument(help: ArgumentHelp(
+        "The register_… token on the command line: works, with a warning, since every local user can read a process's arguments "
+        + "and could race you to register with it.", valueName: "token"))
+    var token: String?
+
+    static let tokenInput = SecretInput(argumentName: "the TOKEN argument", fileFlag: "--token-file",
+                                        environmentName: "VAUTH_PASSWORDLESS_TOKEN", what: "register token")
 
     @Option(help: ArgumentHelp("The origin the registration claims, e.g. https://example.com.", valueName: "origin"))
     var origin: String
@@ -29,7 +39,9 @@ struct RegisterCommand: AsyncParsableCommand {
         let configuration = try service.configuration()
         let origin = try Origin(self.origin)
         let rpId = try RPIDValidator().rpId(service.rpId, for: origin)
-        guard !token.isEmpty else { throw CLIError.badInput("empty registration token") }
+        guard let token = try Self.tokenInput.resolve(argument: token, file: tokenFile) else {
+            throw CLIError.badInput("no register token: use --token-file FILE or set VAUTH_PASSWORDLESS_TOKEN (the register_… token from /register/token)")
+        }
         // The service's limit (contract: nickname ≤ 64); checked here so a bad nickname does not
         // spend the single-use token.
         if let nickname, nickname.count > 64 {

@@ -50,7 +50,14 @@ def action_challenge(key=(), webauthn=()) -> dict:
 
 
 def dfns(vauth, command, challenge, *flags):
-    return vauth.run("dfns", command, "--origin", TEST_ORIGIN, *flags, input=json.dumps(challenge))
+    """`--code C` is passed as $VAUTH_DFNS_RECOVERY_CODE: on the command line vauth warns (other
+    local users could read it there; test_secret_inputs)."""
+    flags, env = list(flags), {}
+    if "--code" in flags:
+        at = flags.index("--code")
+        env["VAUTH_DFNS_RECOVERY_CODE"] = flags[at + 1]
+        del flags[at:at + 2]
+    return vauth.run("dfns", command, "--origin", TEST_ORIGIN, *flags, input=json.dumps(challenge), env=vauth.env(**env))
 
 
 def assert_fails(result, status: int, message: str):
@@ -305,8 +312,8 @@ def test_action_allowing_no_stored_credential_is_refused(vauth, enrolled):
 ])
 def test_malformed_challenge(vauth, enrolled, command, challenge, message):
     before = vauth.state()
-    code = ["--code", generate_recovery_code()] if command == "recover" else []
-    result = vauth.run("dfns", command, "--origin", TEST_ORIGIN, *code,
+    code = {"VAUTH_DFNS_RECOVERY_CODE": generate_recovery_code()} if command == "recover" else {}
+    result = vauth.run("dfns", command, "--origin", TEST_ORIGIN, env=vauth.env(**code),
                        input=challenge if isinstance(challenge, str) else json.dumps(challenge))
     assert_fails(result, 2, message)
     assert vauth.state() == before
@@ -389,7 +396,7 @@ def test_readme_dfns_commands_run(vauth, tmp_path):
     env = vauth.env()
 
     def run(command):
-        args = shlex.split(command.replace("D1-…", code) if "D1-…" in command else command)
+        args = shlex.split(command)
         out = None
         if ">" in args:
             out = tmp_path / args[args.index(">") + 1]
@@ -400,9 +407,9 @@ def test_readme_dfns_commands_run(vauth, tmp_path):
             out.write_text(done.stdout)
         return done
 
-    code = None
     registered = run(commands[0])
     code = CODE_PATTERN.findall(registered.stderr)[0]
+    (tmp_path / "recovery-code.txt").write_text(code + "\n")  # what the user saved when it was shown
     body = json.loads((tmp_path / "registration.json").read_text())
     verify_key_credential(body["firstFactorCredential"]["credentialInfo"], challenge["challenge"], TEST_ORIGIN)
     key_id = body["firstFactorCredential"]["credentialInfo"]["credId"]

@@ -27,8 +27,15 @@ def online(server, *flags):
     return ["--origin", TEST_ORIGIN, "--api-url", server.url, "--app-id", TEST_APP_ID, *flags]
 
 
+def with_token(vauth, token):
+    """The bearer token in the environment, where other local users cannot read it (on the command
+    line vauth warns: test_secret_inputs)."""
+    return vauth.env(VAUTH_DFNS_TOKEN=token)
+
+
 def register(vauth, server, *flags):
-    result = vauth.run("dfns", "register", *online(server, "--token", TEST_SERVICE_TOKEN, "--username", USERNAME, *flags))
+    result = vauth.run("dfns", "register", *online(server, "--username", USERNAME, *flags),
+                       env=with_token(vauth, TEST_SERVICE_TOKEN))
     return result.ok()
 
 
@@ -54,8 +61,9 @@ def test_register_login_and_sign_an_action(vauth, server, kind):
     assert kinds == sorted([{"key": "key", "fido2": "webauthn"}[kind], "recoveryKey"])
 
     token = vauth.run("dfns", "sign", *online(server, "--login", "--username", USERNAME)).ok().json["token"]
-    action = vauth.run("dfns", "sign", *online(server, "--token", token, "--action-path", "/wallets",
-                                               "--action-payload", json.dumps({"network": "EthereumSepolia"}))).ok().json
+    action = vauth.run("dfns", "sign", *online(server, "--action-path", "/wallets",
+                                               "--action-payload", json.dumps({"network": "EthereumSepolia"})),
+                       env=with_token(vauth, token)).ok().json
     assert action["userAction"].startswith("ua-")
     init = next(r for r in server.app.requests if r["path"] == "/auth/action/init")
     assert init["body"]["userActionHttpPath"] == "/wallets" and init["authorization"] == token
@@ -68,7 +76,8 @@ def test_recover_on_a_new_machine_then_old_credentials_are_gone(vauth, server, t
     (tmp_path / "new").mkdir()
     fresh = VauthCLI(tmp_path / "new")
     recovered = fresh.run("dfns", "recover", *online(server, "--username", USERNAME, "--credential-id", recovery_id,
-                                                      "--code", code, "--kind", "fido2", "--recovery")).ok()
+                                                      "--kind", "fido2", "--recovery"),
+                          env=fresh.env(VAUTH_DFNS_RECOVERY_CODE=code)).ok()
     assert sorted(c["kind"] for c in recovered.json["credentials"]) == ["Fido2", "RecoveryKey"]
     new_code = CODE_PATTERN.findall(recovered.stderr)[0]
     assert new_code != code and server.app.check_recovery_code(USERNAME, new_code)
@@ -81,15 +90,32 @@ def test_recover_on_a_new_machine_then_old_credentials_are_gone(vauth, server, t
     assert vauth.state() == before
 
 
+def test_lost_login_answer_keeps_the_fido2_counter(vauth, server):
+    """The service verified the assertion (and remembered its counter), then its answer was lost:
+    the next login must count on, or a service that checks counters refuses it (issue 18 item 9)."""
+    register(vauth, server, "--kind", "fido2")
+    login = ["dfns", "sign", *online(server, "--login", "--username", USERNAME)]
+    vauth.run(*login).ok()
+    credential = server.app.user(USERNAME).active("Fido2")[0]
+    assert credential.sign_count == 1
+    server.app.faults["/auth/login"] = "drop"
+    assert_fails(vauth.run(*login), 1, "/auth/login")
+    assert credential.sign_count == 2
+    assert [r["signCount"] for r in vauth.run("list", "--compact").ok().json if r["kind"] == "webauthn"] == [2]
+    del server.app.faults["/auth/login"]
+    assert vauth.run(*login).ok().json["token"]
+    assert credential.sign_count == 3
+
+
 def test_service_refusals_leave_the_keystore_unchanged(vauth, server):
     register(vauth, server)
     before = vauth.state()
     # The stand-in refuses a second registration of the same user.
-    assert_fails(vauth.run("dfns", "register", *online(server, "--token", TEST_SERVICE_TOKEN, "--username", USERNAME)), 1,
+    assert_fails(vauth.run("dfns", "register", *online(server, "--username", USERNAME), env=with_token(vauth, TEST_SERVICE_TOKEN)), 1,
                  "Dfns refused (HTTP 409): user alice@example.com is already registered")
     # A wrong application id.
     result = vauth.run("dfns", "register", "--origin", TEST_ORIGIN, "--api-url", server.url, "--app-id", "ap-wrong",
-                       "--token", TEST_SERVICE_TOKEN, "--username", "bob@example.com")
+                       "--username", "bob@example.com", env=with_token(vauth, TEST_SERVICE_TOKEN))
     assert_fails(result, 1, "Dfns refused (HTTP 401): Unauthorized: missing or wrong X-DFNS-APPID")
     # A challenge whose temporary token was already used: the completion is refused after vauth
     # made the credential, which therefore must not reach the keystore.
@@ -103,7 +129,7 @@ def test_service_refusals_leave_the_keystore_unchanged(vauth, server):
                        TEST_APP_ID, "--challenge", "-", input=json.dumps(challenge))
     assert_fails(result, 1, "registration refused: clientData.origin is 'https://evil.example.com'")
     # An action with a token the service does not know.
-    assert_fails(vauth.run("dfns", "sign", *online(server, "--token", "tok-unknown", "--action-path", "/wallets")), 1,
+    assert_fails(vauth.run("dfns", "sign", *online(server, "--action-path", "/wallets"), env=with_token(vauth, "tok-unknown")), 1,
                  "Dfns refused (HTTP 401)")
     assert vauth.state() == before
 
@@ -112,7 +138,7 @@ def test_unreachable_service(vauth, server):
     register(vauth, server)
     before = vauth.state()
     result = vauth.run("dfns", "register", "--origin", TEST_ORIGIN, "--api-url", "http://127.0.0.1:9", "--app-id", TEST_APP_ID,
-                       "--token", TEST_SERVICE_TOKEN, "--username", "bob@example.com")
+                       "--username", "bob@example.com", env=with_token(vauth, TEST_SERVICE_TOKEN))
     assert_fails(result, 1, "cannot reach Dfns at http://127.0.0.1:9/auth/registration/delegated")
     assert vauth.state() == before
 

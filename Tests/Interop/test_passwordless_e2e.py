@@ -27,7 +27,8 @@ REGISTER=$(curl -sS --fail-with-body "$API/register/token" \
   | jq -r .token)
 
 # 2. Client: vauth registers a passkey with it and prints {"token": "verify_…", "credentialId": …}.
-VERIFY=$(vauth register "$REGISTER" --origin "$ORIGIN" --nickname "vauth test" --compact | jq -r .token)
+#    The token goes in the environment, not on the command line, where other local users could read it.
+VERIFY=$(VAUTH_PASSWORDLESS_TOKEN="$REGISTER" vauth register --origin "$ORIGIN" --nickname "vauth test" --compact | jq -r .token)
 
 # 3. Backend: verify the token, as your backend does after a browser registration.
 curl -sS --fail-with-body "$API/signin/verify" \
@@ -42,7 +43,7 @@ curl -sS --fail-with-body "$API/signin/verify" \
 ```
 
 Add `--rp-id example.com` when the origin is a subdomain (e.g. https://login.example.com), and
-`--api-url`/`--api-key` instead of the environment variables if you prefer. vauth exits 1 when the
+`--api-url`/`--api-key-file` instead of the environment variables if you prefer. vauth exits 1 when the
 service refuses (its one-line error carries the service's title and errorCode) or cannot be
 reached, 2 on bad local input (no key, the secret key, an RP ID that does not fit the origin).
 `test_readme_recipe_runs` runs exactly this block against the stand-in.
@@ -148,16 +149,19 @@ def calls(passwordless_server):
 
 # ------------------------------------------------------------------ the client side (vauth)
 
-def service_flags(server, key=TEST_API_KEY):
-    return ["--api-url", server.url, "--api-key", key]
+def client_env(vauth, key=TEST_API_KEY, token=None, **extra) -> dict:
+    """The API key and the register token in the environment: on the command line they would be
+    visible to other local users, and vauth warns there (test_secret_inputs)."""
+    return vauth.env(VAUTH_PASSWORDLESS_API_KEY=key, VAUTH_PASSWORDLESS_TOKEN=token, **extra)
 
 
-def register(vauth, server, token, *flags, origin=ORIGIN, **run):
-    return vauth.run("register", token, "--origin", origin, *service_flags(server), *flags, **run)
+def register(vauth, server, token, *flags, origin=ORIGIN, key=TEST_API_KEY, **run):
+    return vauth.run("register", "--origin", origin, "--api-url", server.url, *flags,
+                     env=client_env(vauth, key, token), **run)
 
 
-def signin(vauth, server, *flags, origin=ORIGIN, **run):
-    return vauth.run("signin", "--origin", origin, *service_flags(server), *flags, **run)
+def signin(vauth, server, *flags, origin=ORIGIN, key=TEST_API_KEY, **run):
+    return vauth.run("signin", "--origin", origin, "--api-url", server.url, *flags, env=client_env(vauth, key), **run)
 
 
 def registered(vauth, server, backend, *flags, **token_props) -> dict:
@@ -285,18 +289,26 @@ def test_rp_id_of_a_subdomain_origin(passwordless_server, backend, vauth):
 def test_environment_variables_stand_for_the_flags(passwordless_server, backend, vauth):
     env = vauth.env(VAUTH_PASSWORDLESS_URL=passwordless_server.url, VAUTH_PASSWORDLESS_API_KEY=TEST_API_KEY)
     token = backend.register_token(aliases=[ALIAS])
-    printed = vauth.run("register", token, "--origin", ORIGIN, env=env).ok().json
+    printed = vauth.run("register", "--origin", ORIGIN, env=dict(env, VAUTH_PASSWORDLESS_TOKEN=token)).ok().json
     assert backend.verify(printed["token"])["credentialId"] == printed["credentialId"]
     token = vauth.run("signin", "--origin", ORIGIN, "--alias", ALIAS, env=env).ok().json["token"]
     assert backend.verify(token)["userId"] == USER
 
 
-def test_flags_win_over_the_environment(passwordless_server, backend, vauth):
-    env = vauth.env(VAUTH_PASSWORDLESS_URL=closed_port_url(), VAUTH_PASSWORDLESS_API_KEY=WRONG_KEY)
-    token = backend.register_token(aliases=[ALIAS])
-    printed = vauth.run("register", token, "--origin", ORIGIN, *service_flags(passwordless_server), env=env).ok().json
-    assert backend.verify(printed["token"])["success"] is True
-    token = vauth.run("signin", "--origin", ORIGIN, *service_flags(passwordless_server), env=env).ok().json["token"]
+def test_flags_win_over_the_environment(passwordless_server, backend, vauth, tmp_path):
+    env = vauth.env(VAUTH_PASSWORDLESS_URL=closed_port_url(), VAUTH_PASSWORDLESS_API_KEY=WRONG_KEY,
+                    VAUTH_PASSWORDLESS_TOKEN="register_" + "B" * 43)
+    (tmp_path / "api-key").write_text(TEST_API_KEY + "\n")
+    (tmp_path / "token").write_text(backend.register_token(aliases=[ALIAS]))
+    flags = ["--api-url", passwordless_server.url, "--api-key-file", tmp_path / "api-key"]
+    printed = vauth.run("register", "--token-file", tmp_path / "token", "--origin", ORIGIN, *flags, env=env).ok()
+    assert printed.stderr == "" and backend.verify(printed.json["token"])["success"] is True
+    # The command-line forms win too (with their warning).
+    token = backend.register_token("user-43", "bob@example.com", aliases=["bob@example.com"])
+    printed = vauth.run("register", token, "--origin", ORIGIN, "--api-url", passwordless_server.url, "--api-key", TEST_API_KEY,
+                        env=env).ok()
+    assert backend.verify(printed.json["token"])["userId"] == "user-43"
+    token = vauth.run("signin", "--origin", ORIGIN, *flags, env=env).ok().json["token"]
     assert backend.verify(token)["success"] is True
 
 
@@ -331,8 +343,8 @@ def test_two_users_in_one_keystore_sign_in_as_themselves(passwordless_server, ba
 
 def test_api_url_with_a_trailing_slash(passwordless_server, backend, vauth):
     token = backend.register_token()
-    result = vauth.run("register", token, "--origin", ORIGIN, "--api-url", passwordless_server.url + "/",
-                       "--api-key", TEST_API_KEY)
+    result = vauth.run("register", "--origin", ORIGIN, "--api-url", passwordless_server.url + "/",
+                       env=client_env(vauth, token=token))
     assert backend.verify(result.ok().json["token"])["success"] is True
 
 
@@ -426,7 +438,7 @@ def test_reused_register_token(passwordless_server, backend, vauth):
 
 def test_wrong_api_key(passwordless_server, backend, calls, vauth):
     token = backend.register_token()
-    result = register(vauth, passwordless_server, token, "--api-key", WRONG_KEY)
+    result = register(vauth, passwordless_server, token, key=WRONG_KEY)
     assert_fails(result, 1, "A valid 'ApiKey' header is required.", "invalid_api_key", "401")
     assert no_keystore(vauth)
     assert sum(calls.values()) == 0  # refused at authentication, before any handler
@@ -434,7 +446,7 @@ def test_wrong_api_key(passwordless_server, backend, calls, vauth):
 
 def test_secret_key_is_refused_locally(passwordless_server, backend, calls, vauth):
     token = backend.register_token()
-    result = register(vauth, passwordless_server, token, "--api-key", TEST_API_SECRET)
+    result = register(vauth, passwordless_server, token, key=TEST_API_SECRET)
     line = assert_fails(result, 2, "secret")
     assert TEST_API_SECRET not in line  # an error line must not echo the secret
     assert no_keystore(vauth)
@@ -444,15 +456,14 @@ def test_secret_key_is_refused_locally(passwordless_server, backend, calls, vaut
 
 def test_no_api_key(passwordless_server, backend, calls, vauth):
     token = backend.register_token()
-    result = vauth.run("register", token, "--origin", ORIGIN, "--api-url", passwordless_server.url)
+    result = vauth.run("register", "--origin", ORIGIN, "--api-url", passwordless_server.url, env=client_env(vauth, None, token))
     assert_fails(result, 2, "API key")
     assert no_keystore(vauth) and sum(calls.values()) == 0
 
 
 def test_service_down(vauth):
     url = closed_port_url()
-    result = vauth.run("register", "register_" + "A" * 43, "--origin", ORIGIN, "--api-url", url,
-                       "--api-key", TEST_API_KEY)
+    result = vauth.run("register", "--origin", ORIGIN, "--api-url", url, env=client_env(vauth, token="register_" + "A" * 43))
     assert_fails(result, 1, "cannot reach", "connection refused")
     assert no_keystore(vauth)
 
@@ -497,18 +508,20 @@ def test_rp_id_that_does_not_fit_the_origin(passwordless_server, backend, calls,
 
 
 @pytest.mark.parametrize("args,fragment", [
-    (["", "--origin", ORIGIN], "token"),
+    (["--token-file", "/dev/null", "--origin", ORIGIN], "the register token is empty"),
+    (["--origin", ORIGIN], "no register token"),
     (["TOKEN", "--origin", "example.com"], "example.com"),
     (["TOKEN", "--origin", "http://example.com"], "http://example.com"),
     (["TOKEN", "--origin", ORIGIN, "--api-url", "ftp://example.com"], "--api-url"),
     (["TOKEN", "--origin", ORIGIN, "--timeout", "0"], "--timeout"),
-], ids=["empty-token", "origin-without-scheme", "insecure-origin", "api-url-not-http", "timeout-zero"])
+], ids=["empty-token", "no-token", "origin-without-scheme", "insecure-origin", "api-url-not-http", "timeout-zero"])
 def test_register_bad_local_input(passwordless_server, backend, calls, vauth, args, fragment):
     token = backend.register_token()
-    args = [token if a == "TOKEN" else a for a in args]
+    env = client_env(vauth, token=token if "TOKEN" in args else None)
+    args = [a for a in args if a != "TOKEN"]
     if "--api-url" not in args:
         args += ["--api-url", passwordless_server.url]
-    result = vauth.run("register", *args, "--api-key", TEST_API_KEY)
+    result = vauth.run("register", *args, env=env)
     assert_fails(result, 2, fragment)
     assert no_keystore(vauth) and sum(calls.values()) == 0
 
@@ -594,7 +607,10 @@ def test_sign_in_without_a_keystore(passwordless_server, calls, vauth):
 
 
 @pytest.mark.parametrize("what", ["credential deleted by the backend", "counter behind the server's"])
-def test_refused_at_signin_complete_changes_nothing(passwordless_server, backend, calls, vauth, what):
+def test_refused_at_signin_complete_keeps_the_counter(passwordless_server, backend, calls, vauth, what):
+    """The assertion reached the service before it said no, so its counter stays spent (issue 18
+    item 9; README: a `get` whose response is lost keeps its counter increment). Only the
+    journal's counter moves: the credential itself is as it was."""
     printed = registered(vauth, passwordless_server, backend)
     signin(vauth, passwordless_server, "--alias", ALIAS).ok()
     credential_id = base64.urlsafe_b64decode(printed["credentialId"] + "==")
@@ -608,13 +624,35 @@ def test_refused_at_signin_complete_changes_nothing(passwordless_server, backend
     result = signin(vauth, passwordless_server, "--user-id", USER)
     assert_fails(result, 1, *expected)
     assert calls["signin_complete"] == 2
-    assert vauth.state() == before and vauth_credentials(vauth)[0]["signCount"] == 1
+    assert vauth.state()["keystore"] == before["keystore"] and vauth_credentials(vauth)[0]["signCount"] == 2
+
+
+@pytest.mark.parametrize("fault", ["slow", "500"])
+def test_signin_complete_that_fails_after_the_assertion_left_keeps_the_counter(passwordless_server, backend, calls, vauth, fault):
+    """/signin/complete times out (the stand-in takes the assertion, verifies it, and answers too
+    late) or answers 500: the next sign-in must not repeat the counter, which the service already
+    saw, or it refuses it as a cloned authenticator's."""
+    registered(vauth, passwordless_server, backend)
+    signin(vauth, passwordless_server, "--alias", ALIAS).ok()
+    backend.call("/__test/fault", {"mode": fault, "seconds": 3, "path": "/signin/complete"}, secret=None)
+    failed = signin(vauth, passwordless_server, "--alias", ALIAS, "--timeout", "1")
+    assert_fails(failed, 1, "timed out" if fault == "slow" else "HTTP 500")
+    assert vauth_credentials(vauth)[0]["signCount"] == 2
+    backend.fault(None)
+    if fault == "slow":  # the stand-in finishes the late request: it has seen counter 2
+        deadline = time.monotonic() + 10
+        while backend.credentials()[0]["signatureCounter"] != 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert backend.credentials()[0]["signatureCounter"] == 2
+    token = signin(vauth, passwordless_server, "--alias", ALIAS).ok().json["token"]
+    assert backend.verify(token)["success"] is True
+    assert backend.credentials()[0]["signatureCounter"] == 3 and vauth_credentials(vauth)[0]["signCount"] == 3
 
 
 def test_sign_in_service_errors_change_nothing(passwordless_server, backend, calls, vauth):
     registered(vauth, passwordless_server, backend)
     before = vauth.state()
-    assert_fails(signin(vauth, passwordless_server, "--alias", ALIAS, "--api-key", WRONG_KEY), 1,
+    assert_fails(signin(vauth, passwordless_server, "--alias", ALIAS, key=WRONG_KEY), 1,
                  "A valid 'ApiKey' header is required.", "invalid_api_key")
     backend.fault("500")
     assert_fails(signin(vauth, passwordless_server, "--alias", ALIAS), 1, "HTTP 500")
@@ -623,22 +661,21 @@ def test_sign_in_service_errors_change_nothing(passwordless_server, backend, cal
     backend.fault("slow", seconds=3)
     assert_fails(signin(vauth, passwordless_server, "--alias", ALIAS, "--timeout", "1"), 1, "timed out")
     backend.fault(None)
-    down = vauth.run("signin", "--origin", ORIGIN, "--alias", ALIAS, "--api-url", closed_port_url(),
-                     "--api-key", TEST_API_KEY)
+    down = vauth.run("signin", "--origin", ORIGIN, "--alias", ALIAS, "--api-url", closed_port_url(), env=client_env(vauth))
     assert_fails(down, 1, "cannot reach", "connection refused")
     assert calls["signin_complete"] == 0
     assert vauth.state() == before and vauth_credentials(vauth)[0]["signCount"] == 0
 
 
 @pytest.mark.parametrize("flags,fragment", [
-    (["--alias", ALIAS, "--api-key", TEST_API_SECRET], "secret"),
+    (["--alias", ALIAS, "--api-key-file", "-"], "secret"),  # the secret key arrives on stdin
     (["--alias", ALIAS, "--rp-id", "example.org"], "example.org"),
     (["--alias", ALIAS, "--user-id", USER], "--alias"),
 ], ids=["secret-key", "rp-id-mismatch", "alias-and-user-id"])
 def test_sign_in_bad_input(passwordless_server, backend, calls, vauth, flags, fragment):
     registered(vauth, passwordless_server, backend)
     before, begun = vauth.state(), calls["signin_begin"]
-    assert_fails(signin(vauth, passwordless_server, *flags), 2, fragment)
+    assert_fails(signin(vauth, passwordless_server, *flags, input=TEST_API_SECRET + "\n"), 2, fragment)
     assert calls["signin_begin"] == begun and calls["signin_complete"] == 0
     assert vauth.state() == before
 

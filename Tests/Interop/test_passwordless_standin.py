@@ -1,5 +1,5 @@
 """Proves the Passwordless.dev stand-in is faithful: honest ceremonies pass, and every kind of
-response the real service rejects (contract: /work/shared/contracts/passwordless.md) is rejected
+response the real service rejects (contract: docs/services/passwordless.md) is rejected
 with the problem+json shape and errorCode vauth will show."""
 import datetime
 import json

@@ -34,6 +34,7 @@ struct KeystoreTortureTests {
         var generator = SystemRandomNumberGenerator()
         var inFlightCounts: [String: Int] = [:]
         var bricked: [String] = []
+        var acknowledgedRounds = 0
 
         for round in 0..<Self.kills {
             let process = Process()
@@ -44,13 +45,20 @@ struct KeystoreTortureTests {
             process.standardError = FileHandle.nullDevice
             try process.run()
             // Mostly short lives (a kill inside the first write, during start-up, or between
-            // writes), sometimes a few dozen operations.
-            let delay = round % 10 == 0 ? UInt32.random(in: 30_000...150_000, using: &generator)
+            // writes), sometimes a few dozen operations. One round in ten first waits for an
+            // acknowledged operation, so the history holds acknowledged writes however loaded the
+            // machine is (issue 19: a property, not a throughput).
+            var early: [UInt8] = []
+            if round % 10 == 0 {
+                early = waitForAcknowledgement(output.fileHandleForReading.fileDescriptor, seconds: 120)
+                acknowledgedRounds += 1
+            }
+            let delay = round % 10 == 0 ? UInt32.random(in: 1_000...100_000, using: &generator)
                                          : UInt32.random(in: 1_000...25_000, using: &generator)
             usleep(delay)
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
-            let lines = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let lines = String(decoding: early + output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
                 .split(separator: "\n").map(String.init)
             #expect(!lines.contains { $0.hasPrefix("unexpected") || $0.hasPrefix("error") }, "round \(round): \(lines.filter { $0.hasPrefix("unexpected") || $0.hasPrefix("error") })")
 
@@ -149,8 +157,28 @@ struct KeystoreTortureTests {
             }
             print("torture: \(bricked.count) bricked: \(bricked)")
         }
-        #expect(model.acknowledgedOps > Self.kills / 4, "the writer made progress (\(model.acknowledgedOps) acknowledged operations)")
+        // Every round that waited for an acknowledgement contributed at least one.
+        #expect(model.acknowledgedOps >= acknowledgedRounds, "\(model.acknowledgedOps) acknowledged operations in \(acknowledgedRounds) waiting rounds")
         print("torture: \(Self.kills) kills, \(model.acknowledgedOps) acknowledged operations, in flight at the kill: \(inFlightCounts)")
+    }
+
+    /// Reads the child's output until it holds an acknowledged operation ("ok" or "refused" on a
+    /// line of its own), at most `seconds`; returns what was read (the rest is read after the kill).
+    private func waitForAcknowledgement(_ fd: Int32, seconds: Double) -> [UInt8] {
+        var buffer: [UInt8] = []
+        let deadline = Date().addingTimeInterval(seconds)
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while Date() < deadline {
+            let text = String(decoding: buffer, as: UTF8.self)
+            if text.hasPrefix("ok\n") || text.hasPrefix("refused\n") || text.contains("\nok\n") || text.contains("\nrefused\n") { break }
+            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&poller, 1, 1000) >= 0 else { break }
+            guard poller.revents != 0 else { continue }
+            let count = read(fd, &chunk, chunk.count)
+            if count <= 0 { break }
+            buffer += chunk[0..<count]
+        }
+        return buffer
     }
 
     private func apply(_ op: [String], acknowledged: Bool, to model: inout Model) {

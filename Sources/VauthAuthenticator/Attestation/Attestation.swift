@@ -13,20 +13,6 @@ public struct AttestationStatement: Equatable, Sendable {
 
     /// `none` (§8.7): an empty statement.
     public static let none = AttestationStatement(format: "none", statement: [:])
-
-    /// `packed` (§8.2): `sig` over authenticatorData ‖ clientDataHash. Self attestation signs with
-    /// the credential key and has no `x5c`; basic attestation signs with the batch key and carries
-    /// its certificate in `x5c`.
-    static func packed(authenticatorData: [UInt8], clientDataHash: [UInt8], signingKey: SigningKey,
-                       certificateChain: [[UInt8]]?,
-                       sign: (SigningKey, [UInt8]) throws -> [UInt8] = { key, message in try key.sign(message) }) throws -> AttestationStatement {
-        var statement: [CBORValue: CBORValue] = [
-            "alg": .int(signingKey.algorithm.rawValue),
-            "sig": .bytes(try sign(signingKey, authenticatorData + clientDataHash)),
-        ]
-        if let certificateChain { statement["x5c"] = .array(certificateChain.map(CBORValue.bytes)) }
-        return AttestationStatement(format: "packed", statement: statement)
-    }
 }
 
 /// The attestation object (WebAuthn L3 §6.5.4): `{"fmt", "attStmt", "authData"}` in CBOR.

@@ -43,6 +43,18 @@ public struct AuthenticatorIdentity: Sendable {
         return try Self.issue(aaguid: aaguid, rootKey: rootKey, rootCertificate: rootCertificate, validity: validity)
     }
 
+    /// A key derived from the root CA's private key for `purpose`, e.g. the intermediate CA of
+    /// one attestation format: the same root always gives the same key, so a chain an attestation
+    /// format builds with it under the root (deterministic serial, RFC 6979 signature) is the same
+    /// in every process without being stored, and an RP can trust it per format. Different
+    /// purposes and different roots give unrelated keys (HMAC-SHA-256 keyed by the root's PKCS#8,
+    /// then ``HMACDRBG``, NIST SP 800-90A).
+    public func derivedKey(for purpose: String, algorithm: COSEAlgorithm = .es256) throws(CryptoError) -> SigningKey {
+        let root = try rootKey.pkcs8DER()
+        let seed = root.withUnsafeBytes { HMACSHA256.authenticate(Array("vauth derived key\u{0}\(purpose)".utf8), key: $0) }
+        return try SigningKey.derive(algorithm, from: HMACDRBG(seedMaterial: seed))
+    }
+
     private static func issue(aaguid: AAGUID, rootKey: SigningKey, rootCertificate: X509Certificate,
                               validity: AttestationCertificates.Validity) throws(CryptoError) -> AuthenticatorIdentity {
         let leafKey = try SigningKey.generate(.es256)

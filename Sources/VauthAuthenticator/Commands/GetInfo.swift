@@ -84,6 +84,6 @@ extension Authenticator {
             minPINLength: minimumPINLength,
             firmwareVersion: Self.firmwareVersion,
             forcePINChange: (try? pinState().forceChange) ?? false,
-            attestationFormats: policy.attestation == .none ? ["none"] : ["packed", "none"])
+            attestationFormats: AttestationFormats.offered(by: policy.attestation.format))
     }
 }

@@ -145,45 +145,14 @@ extension Authenticator {
         // supported pinUvAuthProtocol.
         let pinUvAuthProtocol = try checkPinUvAuthParamPresence(request.pinUvAuthParam, protocol: request.pinUvAuthProtocol)
 
+        // The attestation format decides which algorithms can be attested (step 19 comes later).
+        let format = AttestationFormats.chosen(configured: policy.attestation.format, requested: request.requestedAttestation?.format,
+                                               preference: request.attestationFormatsPreference)
         // Step 3: the first pubKeyCredParams entry, in the RP's order, that this authenticator supports.
-        guard let algorithm = request.pubKeyCredParams.lazy
-            .filter({ $0.type == "public-key" })
-            .compactMap({ COSEAlgorithm(rawValue: $0.algorithm) })
-            .first(where: { self.policy.algorithms.contains($0) }) else {
-            throw CTAPError(.unsupportedAlgorithm, "none of the RP's algorithms \(request.pubKeyCredParams.map(\.algorithm)) is enabled \(policy.algorithms.map(\.name))")
-        }
+        let algorithm = try credentialAlgorithm(for: request, format: format)
 
-        // Steps 4–5: options. up=false makes no sense for a ceremony that creates a credential;
-        // with a pinUvAuthParam the "uv" option is ignored (the token carries the verification).
-        if request.userPresence == false { throw CTAPError(.invalidOption, "options.up=false is not allowed in makeCredential") }
-        let uvOption = request.userVerification && pinUvAuthProtocol == nil
-        if uvOption && policy.userVerification == .unsupported {
-            throw CTAPError(.invalidOption, "user verification was requested but this authenticator has no built-in method")
-        }
-
-        // Steps 6–8: an authenticator protected by user verification (a PIN, or built-in UV)
-        // demands it. With makeCredUvNotRqd (advertised while no PIN is set) only discoverable
-        // credentials need it; once a PIN is set, every credential does.
-        if isProtectedByUserVerification, pinUvAuthProtocol == nil, !uvOption {
-            if !makeCredUvNotRequired || request.residentKey {
-                throw CTAPError(.puatRequired, request.residentKey
-                    ? "a discoverable credential needs user verification (a pinUvAuthParam or options.uv)"
-                    : "a PIN is set: makeCredential needs a pinUvAuthParam")
-            }
-        }
-
-        // Step 9: enterprise attestation is not offered (getInfo has no "ep").
-        if request.enterpriseAttestation != nil { throw CTAPError(.invalidParameter, "enterprise attestation is not supported") }
-
-        // Step 11: the pinUvAuthToken, or built-in user verification.
-        let userVerified: Bool
-        if let pinUvAuthProtocol, let param = request.pinUvAuthParam {
-            try verifyPinUvAuthParam(param, protocol: pinUvAuthProtocol, clientDataHash: request.clientDataHash,
-                                     permission: .makeCredential, rpId: request.rp.id)
-            userVerified = true
-        } else {
-            userVerified = try performUserVerification(requested: uvOption)
-        }
+        // Steps 4–11: options, the demand for user verification, and the verification itself.
+        let userVerified = try verifyUser(for: request, pinUvAuthProtocol: pinUvAuthProtocol)
 
         // Step 12: excludeList. A credProtect level 3 credential stays hidden without UV.
         for descriptor in request.excludeList where descriptor.type == "public-key" {
@@ -227,12 +196,58 @@ extension Authenticator {
         do { publicKey = try key.publicKey.coseKey() } catch { throw CTAPError(.other, "public key: \(error)") }
         let authenticatorData = AuthenticatorData(
             rpIdHash: SHA256.hash(Array(request.rp.id.utf8)), flags: flags, signCount: record.signCount,
-            attestedCredentialData: AttestedCredentialData(aaguid: aaguid, credentialId: credentialId, publicKey: publicKey),
+            attestedCredentialData: AttestedCredentialData(aaguid: format.attestedAAGUID(aaguid), credentialId: credentialId, publicKey: publicKey),
             extensions: extensionOutputs)
-
-        let attestation = try makeAttestation(for: request, authenticatorData: authenticatorData.bytes, credentialKey: key)
+        let attestation: AttestationStatement
+        do {
+            attestation = try format.statement(AttestationContext(
+                authenticatorData: authenticatorData, authenticatorDataBytes: authenticatorData.bytes,
+                clientDataHash: request.clientDataHash, credentialKey: key, authenticator: self))
+        } catch {
+            throw CTAPError(.other, "attestation signature failed: \(error)")
+        }
 
         // Step 17: store, replacing a discoverable credential of the same RP and user.
+        try save(record, replacingTheSameUserOf: request)
+        return MakeCredentialResponse(authenticatorData: authenticatorData, attestation: attestation, discoverable: request.residentKey)
+    }
+
+    /// Steps 4–11 of makeCredential: whether the user is verified, or why the request fails.
+    private func verifyUser(for request: MakeCredentialRequest, pinUvAuthProtocol: PinUvAuthProtocol?) throws(CTAPError) -> Bool {
+        // Steps 4–5: options. up=false makes no sense for a ceremony that creates a credential;
+        // with a pinUvAuthParam the "uv" option is ignored (the token carries the verification).
+        if request.userPresence == false { throw CTAPError(.invalidOption, "options.up=false is not allowed in makeCredential") }
+        let uvOption = request.userVerification && pinUvAuthProtocol == nil
+        if uvOption && policy.userVerification == .unsupported {
+            throw CTAPError(.invalidOption, "user verification was requested but this authenticator has no built-in method")
+        }
+
+        // Steps 6–8: an authenticator protected by user verification (a PIN, or built-in UV)
+        // demands it. With makeCredUvNotRqd (advertised while no PIN is set) only discoverable
+        // credentials need it; once a PIN is set, every credential does.
+        if isProtectedByUserVerification, pinUvAuthProtocol == nil, !uvOption {
+            if !makeCredUvNotRequired || request.residentKey {
+                throw CTAPError(.puatRequired, request.residentKey
+                    ? "a discoverable credential needs user verification (a pinUvAuthParam or options.uv)"
+                    : "a PIN is set: makeCredential needs a pinUvAuthParam")
+            }
+        }
+
+        // Step 9: enterprise attestation is not offered (getInfo has no "ep").
+        if request.enterpriseAttestation != nil { throw CTAPError(.invalidParameter, "enterprise attestation is not supported") }
+
+        // Step 11: the pinUvAuthToken, or built-in user verification.
+        if let pinUvAuthProtocol, let param = request.pinUvAuthParam {
+            try verifyPinUvAuthParam(param, protocol: pinUvAuthProtocol, clientDataHash: request.clientDataHash,
+                                     permission: .makeCredential, rpId: request.rp.id)
+            return true
+        }
+        return try performUserVerification(requested: uvOption)
+    }
+
+    /// Step 17 of makeCredential: a discoverable credential replaces the one of the same RP and
+    /// user handle, if any.
+    private func save(_ record: CredentialRecord, replacingTheSameUserOf request: MakeCredentialRequest) throws(CTAPError) {
         var replacing: [UInt8]?
         do {
             if request.residentKey {
@@ -243,40 +258,20 @@ extension Authenticator {
         } catch {
             throw .store(error, "save the new credential")
         }
-        return MakeCredentialResponse(authenticatorData: authenticatorData, attestation: attestation, discoverable: request.residentKey)
     }
 
-    /// The attestation statement: the strongest this authenticator is configured for, lowered to
-    /// what the platform asked for (`none` through attestationFormatsPreference, or self).
-    private func makeAttestation(for request: MakeCredentialRequest, authenticatorData: [UInt8],
-                                 credentialKey: SigningKey) throws(CTAPError) -> AttestationStatement {
-        var kind = policy.attestation
-        if let requested = request.requestedAttestation { kind = Self.weaker(kind, requested) }
-        // CTAP 2.2 §6.1.2: honour the first format of the platform's preference that we support.
-        if let preference = request.attestationFormatsPreference,
-           let first = preference.first(where: { $0 == "none" || $0 == "packed" }), first == "none" {
-            kind = .none
+    /// The first pubKeyCredParams entry, in the RP's order, that this authenticator supports and
+    /// the attestation format can attest (CTAP 2.2 §6.1.2 step 3).
+    private func credentialAlgorithm(for request: MakeCredentialRequest, format: any AttestationFormat.Type) throws(CTAPError) -> COSEAlgorithm {
+        let enabled = policy.algorithms.filter { format.credentialAlgorithms?.contains($0) ?? true }
+        guard let algorithm = request.pubKeyCredParams.lazy
+            .filter({ $0.type == "public-key" })
+            .compactMap({ COSEAlgorithm(rawValue: $0.algorithm) })
+            .first(where: { enabled.contains($0) }) else {
+            let attestable = enabled == policy.algorithms ? "" : " for \(format.name) attestation"
+            throw CTAPError(.unsupportedAlgorithm,
+                            "none of the RP's algorithms \(request.pubKeyCredParams.map(\.algorithm)) is enabled\(attestable) \(enabled.map(\.name))")
         }
-        do {
-            switch kind {
-            case .none:
-                return .none
-            case .self:
-                return try .packed(authenticatorData: authenticatorData, clientDataHash: request.clientDataHash,
-                                   signingKey: credentialKey, certificateChain: nil, sign: signer)
-            case .packed:
-                let identity = try self.identity
-                return try .packed(authenticatorData: authenticatorData, clientDataHash: request.clientDataHash,
-                                   signingKey: identity.attestationKey, certificateChain: [identity.attestationCertificate.der()], sign: signer)
-            }
-        } catch {
-            throw CTAPError(.other, "attestation signature failed: \(error)")
-        }
-    }
-
-    /// The weaker of two attestation kinds (none < self < packed with x5c).
-    static func weaker(_ a: AttestationKind, _ b: AttestationKind) -> AttestationKind {
-        let rank: [AttestationKind: Int] = [.none: 0, .self: 1, .packed: 2]
-        return rank[a]! <= rank[b]! ? a : b
+        return algorithm
     }
 }

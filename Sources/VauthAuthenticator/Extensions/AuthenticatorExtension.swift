@@ -12,7 +12,7 @@ import VauthCrypto
 /// an authenticator ignores extensions it does not process).
 ///
 /// The article "Adding an extension" in the VauthAuthenticator documentation walks through one.
-public protocol AuthenticatorExtension {
+public protocol AuthenticatorExtension: Sendable {
     /// The parsed input of makeCredential's `extensions` member.
     associatedtype MakeCredentialInput: Sendable = Never
     /// The parsed input of getAssertion's `extensions` member.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import VauthAuthenticator
 import VauthKeystore
 import VauthTransfer
 import VauthWebAuthn
@@ -24,11 +25,15 @@ package struct ExportCommand: AsyncParsableCommand {
         let file = try global.open(.read)
         let credentialIds = CredentialIdArgument.ids(self.credentialIds)
         guard credentialIds.count <= 1 else { throw CLIError.badInput("vauth export takes at most one credential id") }
-        var records = try file.allRecords()
+        var records: [CredentialRecord]
         if let credentialId = credentialIds.first {
             let id = try CredentialIdArgument.decode(credentialId)
-            records = records.filter { $0.id == id }
-            guard !records.isEmpty else { throw CLIError.refused("no credential \(credentialId) in \(file.path)") }
+            // Only this record is read: damage elsewhere does not stop exporting it.
+            guard let record = try file.record(id: id, rpId: nil) else { throw CLIError.refused("no credential \(credentialId) in \(file.path)") }
+            records = [record]
+        } else {
+            // All or nothing: an export that silently left out a damaged credential would look complete.
+            records = try file.readableRecords()
         }
         // Built before the note, so a refused export (a Dfns key in cdp format) prints only its error.
         let document = try CredentialTransfer.export(records, format: format)

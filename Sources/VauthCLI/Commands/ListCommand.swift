@@ -1,4 +1,6 @@
 import ArgumentParser
+import VauthAuthenticator
+import VauthCrypto
 import VauthKeystore
 import VauthTransfer
 import VauthWebAuthn
@@ -20,7 +22,15 @@ package struct ListCommand: AsyncParsableCommand {
             return
         }
         let file = try global.open(.read)
-        let records = try file.allRecords().filter { rpId == nil || $0.rpId == rpId }
+        // A damaged record does not hide the others: they are listed, and it is named (exit 2).
+        var records: [CredentialRecord] = [], damaged: [String] = []
+        for reading in try file.readEveryRecord() {
+            switch reading {
+            case .readable(let record, _): if rpId == nil || record.rpId == rpId { records.append(record) }
+            case .damaged(let id, let reason): damaged.append("\(Base64.urlEncode(id)): \(reason)")
+            }
+        }
         Terminal.printJSON(.array(records.map(CredentialListing.row)), compact: global.compact)
+        guard damaged.isEmpty else { throw KeystoreError.damagedRecords(path: file.path, records: damaged) }
     }
 }

@@ -2,22 +2,24 @@ import Foundation
 import VauthAuthenticator
 import VauthWebAuthn
 
-/// The Dfns API calls around vauth's credentials (contract: "Registration body", "Signing a user
-/// action or login", "Recovering a user"): each flow gets its challenge from an init endpoint,
-/// makes or signs credentials, and completes. The caller commits the ceremony's staged store only
-/// after a completion call returned: a refused completion leaves the keystore as it was.
+/// The Dfns API calls around vauth's credentials (the contract, docs/services/dfns.md: "Calls and
+/// headers", "Registration body", "Signing a user action or login", "Recovering a user"): each
+/// flow gets its challenge from an init endpoint, makes or signs credentials, and completes. The
+/// caller commits new credentials only after a completion call returned, so a refused
+/// registration leaves the keystore as it was; an assertion's counter it commits before sending.
 public struct DfnsClient: Sendable {
     public struct Configuration: Sendable {
-        public var baseURL: URL
+        public var endpoint: ServiceEndpoint
         /// `X-DFNS-APPID`.
         public var appId: String
         /// The caller's bearer token: a user or service account token for delegated registration and
         /// actions; recovery and login need none.
         public var token: String?
+        /// Seconds all the calls of one command may take together (``ServiceDeadline``).
         public var timeout: TimeInterval
 
-        public init(baseURL: URL, appId: String, token: String?, timeout: TimeInterval = 30) {
-            self.baseURL = baseURL
+        public init(endpoint: ServiceEndpoint, appId: String, token: String?, timeout: TimeInterval = 30) {
+            self.endpoint = endpoint
             self.appId = appId
             self.token = token
             self.timeout = timeout
@@ -26,21 +28,24 @@ public struct DfnsClient: Sendable {
 
     public let configuration: Configuration
     public let clientVersion: String
+    /// One deadline for every call this client makes (an init call and its completion).
+    let deadline: ServiceDeadline
 
     public init(configuration: Configuration, clientVersion: String) {
         self.configuration = configuration
         self.clientVersion = clientVersion
+        deadline = ServiceDeadline(seconds: configuration.timeout)
     }
 
     func http(bearer: String?) -> HTTPJSONClient {
         var headers = ["X-DFNS-APPID": configuration.appId]
         if let bearer { headers["Authorization"] = "Bearer \(bearer)" }
-        return HTTPJSONClient(service: "Dfns", baseURL: configuration.baseURL, headers: headers, timeout: configuration.timeout,
+        return HTTPJSONClient(service: "Dfns", endpoint: configuration.endpoint, headers: headers, deadline: deadline,
                               userAgent: "vauth/\(clientVersion)")
     }
 
     func requireToken(_ what: String) throws(DfnsError) -> String {
-        guard let token = configuration.token, !token.isEmpty else { throw .malformed("\(what) needs --token (a Dfns bearer token)") }
+        guard let token = configuration.token, !token.isEmpty else { throw .malformed("\(what) needs a Dfns bearer token (--token-file FILE or $VAUTH_DFNS_TOKEN)") }
         return token
     }
 

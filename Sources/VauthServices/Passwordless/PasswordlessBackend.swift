@@ -7,9 +7,9 @@ import VauthWebAuthn
 public struct PasswordlessBackend: Sendable {
     private let http: HTTPJSONClient
 
-    public init(baseURL: URL, apiSecret: String, timeout: TimeInterval = 30) {
-        http = HTTPJSONClient(service: "Passwordless.dev", baseURL: baseURL, headers: ["ApiSecret": apiSecret], timeout: timeout,
-                              userAgent: "vauth-backend")
+    public init(endpoint: ServiceEndpoint, apiSecret: String, timeout: TimeInterval = 30) {
+        http = HTTPJSONClient(service: "Passwordless.dev", endpoint: endpoint, headers: ["ApiSecret": apiSecret],
+                              deadline: ServiceDeadline(seconds: timeout), userAgent: "vauth-backend")
     }
 
     /// `POST /register/token`: a `register_…` token for one user.

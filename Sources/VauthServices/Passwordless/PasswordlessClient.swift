@@ -5,19 +5,20 @@ import VauthWebAuthn
 
 /// The browser side of Passwordless.dev (what passwordless-client-js does), with vauth as the
 /// authenticator: register with a token from the RP's backend, sign in by alias, user id or
-/// discoverable credential. The wire contract is ../shared/contracts/passwordless.md.
+/// discoverable credential. The wire contract: docs/services/passwordless.md.
 public struct PasswordlessClient: Sendable {
     public struct Configuration: Sendable {
         /// `https://v4.passwordless.dev` unless told otherwise.
-        public var baseURL: URL
+        public var endpoint: ServiceEndpoint
         /// The public API key, `<app>:public:<32 hex>`.
         public var apiKey: String
+        /// Seconds all the calls of one registration or sign-in may take together (``ServiceDeadline``).
         public var timeout: TimeInterval
 
-        public static let defaultBaseURL = URL(string: "https://v4.passwordless.dev")!
+        public static let defaultBaseURL = "https://v4.passwordless.dev"
 
-        public init(baseURL: URL = Self.defaultBaseURL, apiKey: String, timeout: TimeInterval = 30) {
-            self.baseURL = baseURL
+        public init(endpoint: ServiceEndpoint, apiKey: String, timeout: TimeInterval = 30) {
+            self.endpoint = endpoint
             self.apiKey = apiKey
             self.timeout = timeout
         }
@@ -34,9 +35,9 @@ public struct PasswordlessClient: Sendable {
 
     public init(configuration: Configuration, clientVersion: String) {
         self.configuration = configuration
-        http = HTTPJSONClient(service: "Passwordless.dev", baseURL: configuration.baseURL,
+        http = HTTPJSONClient(service: "Passwordless.dev", endpoint: configuration.endpoint,
                               headers: ["ApiKey": configuration.apiKey, "Client-Version": "vauth-\(clientVersion)"],
-                              timeout: configuration.timeout, userAgent: "vauth/\(clientVersion)")
+                              deadline: ServiceDeadline(seconds: configuration.timeout), userAgent: "vauth/\(clientVersion)")
     }
 
     /// `register/begin` → `navigator.credentials.create()` → `register/complete`.
@@ -81,7 +82,9 @@ public struct PasswordlessClient: Sendable {
         case discoverable
     }
 
-    /// `signin/begin` → `navigator.credentials.get()` → `signin/complete`; the verify token.
+    /// `signin/begin` → `navigator.credentials.get()` → `signin/complete`; the verify token. The
+    /// assertion's counter is committed before `signin/complete` is sent, and stays committed
+    /// whatever the service answers.
     public func signIn(_ target: SignInTarget, origin: Origin, rpId: String, client: WebAuthnClient,
                        staged: StagedCredentialStore) async throws -> String {
         var begin: [(String, JSONValue)] = []
@@ -101,6 +104,11 @@ public struct PasswordlessClient: Sendable {
             ("signature", response["response"]?["signature"] ?? .null),
         ]
         if let handle = response["response"]?["userHandle"] { inner.append(("userHandle", handle)) }
+        // The counter goes to the keystore before the assertion leaves: once sent, the service may
+        // have seen it (and an RP that checks counters remembers it) whether or not its answer
+        // arrives, so a failed or timed-out signin/complete must not give the next sign-in the same
+        // counter again. A real authenticator likewise counts every signature it releases.
+        try staged.commit()
         let complete = try await http.post("signin/complete", body: .object([
             ("session", .string(session)),
             ("response", .object([
@@ -113,7 +121,6 @@ public struct PasswordlessClient: Sendable {
         guard let verifyToken = complete["token"]?.stringValue else {
             throw ServiceError.unexpected(service: "Passwordless.dev", what: "signin/complete without a token")
         }
-        try staged.commit()
         return verifyToken
     }
 

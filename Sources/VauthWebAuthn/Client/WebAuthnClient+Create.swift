@@ -28,6 +28,52 @@ extension WebAuthnClient {
         // transports then agree with the transports the response reports.
         authenticator.transports = attachment.transports
         let info = authenticator.getInfo()
+        let (residentKey, userVerification) = try credentialOptions(selection, info: info)
+
+        // Extensions (L3 §5.1.3 step 20): each requested one checks its input and sets its CTAP input.
+        var extensions = MakeCredentialExtensionInputs()
+        let extensionRun = try ClientExtensions.prepareRegistration(
+            options.extensions, ClientExtensionContext(authenticator: authenticator, info: info), &extensions)
+
+        // Attestation conveyance (L3 §5.4.7).
+        let attestation = options.attestation.authenticatorRequest(attestationFormats: options.attestationFormats)
+
+        let request = MakeCredentialRequest(
+            clientDataHash: clientDataHash,
+            rp: RelyingPartyEntity(id: rpId, name: options.rp.name),
+            user: UserEntity(id: options.user.id, name: options.user.name, displayName: options.user.displayName),
+            pubKeyCredParams: parameters.map { CredentialParameter(algorithm: $0.alg, type: $0.type) },
+            excludeList: options.excludeCredentials.map { CredentialDescriptor(id: $0.id, type: $0.type, transports: $0.transports) },
+            extensions: extensions, residentKey: residentKey, userVerification: userVerification,
+            attestationFormatsPreference: attestation.formatsPreference, requestedAttestation: attestation.requested)
+        let response: MakeCredentialResponse
+        do { response = try authenticator.makeCredential(request) } catch { throw WebAuthnClientError(ctap: error, during: "makeCredential") }
+
+        guard let attested = response.authenticatorData.attestedCredentialData else {
+            throw .unknown("makeCredential: the authenticator data has no attested credential data")
+        }
+        let (authenticatorData, statement) = options.attestation.conveyed(response)
+        let results = try extensionRun.results(response)
+
+        // Written from the COSE_Key's numbers: parsing it into an OpenSSL key only to encode it again
+        // would cost a decoder and an encoder.
+        let publicKey = SubjectPublicKeyInfo.der(for: attested.publicKey)
+        return RegistrationResponseJSON(
+            rawId: attested.credentialId, authenticatorAttachment: attachment, clientExtensionResults: results,
+            clientDataJSON: clientData.serialized, authenticatorData: authenticatorData, transports: attachment.transports,
+            publicKey: publicKey, publicKeyAlgorithm: attested.publicKey.algorithm,
+            attestationObject: AttestationObject(authenticatorData: authenticatorData, attestation: statement).encoded)
+    }
+
+    /// Parses `optionsJSON` and runs ``create(_:origin:)`` from the origin `origin`.
+    public func create(optionsJSON: String, origin: String) throws(WebAuthnClientError) -> RegistrationResponseJSON {
+        let parsedOrigin = try Origin(origin)
+        return try create(try PublicKeyCredentialCreationOptions(json: optionsJSON), origin: parsedOrigin)
+    }
+
+    /// The CTAP `rk` and `uv` options for the RP's authenticatorSelection (L3 §5.1.3, §5.4.4).
+    func credentialOptions(_ selection: AuthenticatorSelectionCriteria, info: AuthenticatorInfo)
+        throws(WebAuthnClientError) -> (residentKey: Bool, userVerification: Bool) {
         let residentKey: Bool
         switch selection.effectiveResidentKey {
         case .required:
@@ -43,71 +89,7 @@ extension WebAuthnClient {
         // discoverable credential only with UV (CTAP2_ERR_PUAT_REQUIRED otherwise), so a
         // platform verifies the user for one whatever the RP's preference, as browsers do.
         if residentKey && !userVerification && info.options["uv"] == true { userVerification = true }
-
-        // Extensions (L3 §5.1.3 step 20): each requested one checks its input and sets its CTAP input.
-        var extensions = MakeCredentialExtensionInputs()
-        let extensionRun = try ClientExtensions.prepareRegistration(
-            options.extensions, ClientExtensionContext(authenticator: authenticator, info: info), &extensions)
-
-        // Attestation conveyance (L3 §5.4.7): none asks for none; indirect for self attestation
-        // (no batch certificate to identify the authenticator); direct and enterprise take what the
-        // authenticator is configured to give.
-        var formats: [String]? = options.attestationFormats.isEmpty ? nil : options.attestationFormats
-        var requestedAttestation: AttestationKind?
-        switch options.attestation {
-        case .none: formats = ["none"]
-        case .indirect: requestedAttestation = .self
-        case .direct, .enterprise: break
-        }
-
-        let request = MakeCredentialRequest(
-            clientDataHash: clientDataHash,
-            rp: RelyingPartyEntity(id: rpId, name: options.rp.name),
-            user: UserEntity(id: options.user.id, name: options.user.name, displayName: options.user.displayName),
-            pubKeyCredParams: parameters.map { CredentialParameter(algorithm: $0.alg, type: $0.type) },
-            excludeList: options.excludeCredentials.map { CredentialDescriptor(id: $0.id, type: $0.type, transports: $0.transports) },
-            extensions: extensions, residentKey: residentKey, userVerification: userVerification,
-            attestationFormatsPreference: formats, requestedAttestation: requestedAttestation)
-        let response: MakeCredentialResponse
-        do { response = try authenticator.makeCredential(request) } catch { throw WebAuthnClientError(ctap: error, during: "makeCredential") }
-
-        guard let attested = response.authenticatorData.attestedCredentialData else {
-            throw .unknown("makeCredential: the authenticator data has no attested credential data")
-        }
-        var authenticatorData = response.authenticatorData
-        var authenticatorDataBytes = response.authenticatorDataBytes
-        var attestation = response.attestation
-        if options.attestation == .none, !Self.isAnonymousSelfAttestation(attested, attestation) {
-            // L3 §5.1.3, conveyance "none": replace the AAGUID with zeros and drop the statement.
-            // Nothing signs the authenticator data then, so it may be re-encoded. (The W3C
-            // Recommendation, and Chromium for security keys, zero the AAGUID; the current L3
-            // draft no longer does, w3c/webauthn#2199. vauth follows the browsers.)
-            authenticatorData.attestedCredentialData?.aaguid = .zero
-            authenticatorDataBytes = authenticatorData.bytes
-            attestation = .none
-        }
-
-        let results = try extensionRun.results(response)
-
-        // Written from the COSE_Key's numbers: parsing it into an OpenSSL key only to encode it again
-        // would cost a decoder and an encoder.
-        let publicKey = SubjectPublicKeyInfo.der(for: attested.publicKey)
-        return RegistrationResponseJSON(
-            rawId: attested.credentialId, authenticatorAttachment: attachment, clientExtensionResults: results,
-            clientDataJSON: clientData.serialized, authenticatorData: authenticatorDataBytes, transports: attachment.transports,
-            publicKey: publicKey, publicKeyAlgorithm: attested.publicKey.algorithm,
-            attestationObject: AttestationObject(authenticatorData: authenticatorDataBytes, attestation: attestation).encoded)
-    }
-
-    /// Parses `optionsJSON` and runs ``create(_:origin:)`` from the origin `origin`.
-    public func create(optionsJSON: String, origin: String) throws(WebAuthnClientError) -> RegistrationResponseJSON {
-        let parsedOrigin = try Origin(origin)
-        return try create(try PublicKeyCredentialCreationOptions(json: optionsJSON), origin: parsedOrigin)
-    }
-
-    /// Self attestation that already identifies nothing: L3 §5.1.3 leaves it alone under "none".
-    static func isAnonymousSelfAttestation(_ attested: AttestedCredentialData, _ attestation: AttestationStatement) -> Bool {
-        attested.aaguid == .zero && attestation.format == "packed" && attestation.statement["x5c"] == nil
+        return (residentKey, userVerification)
     }
 
     /// The attachment vauth acts as: the configured one, else the RP's wish, else cross-platform.

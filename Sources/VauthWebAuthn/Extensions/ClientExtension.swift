@@ -7,7 +7,7 @@ import VauthAuthenticator
 /// from that list. Extensions the client does not know are ignored, as L3 §9 tells clients to do.
 ///
 /// The article "Adding an extension" in the VauthAuthenticator documentation covers both halves.
-protocol ClientExtension {
+protocol ClientExtension: Sendable {
     /// The client extension identifier (L3 §9): its member of `getClientExtensionResults()`.
     static var identifier: String { get }
 }

@@ -1,7 +1,7 @@
 """Stand-in for the Dfns authentication API, for vauth's tests only.
 
 The real service cannot run here. This server speaks the wire contract vauth implements
-(/work/shared/contracts/dfns.md, "the contract"; read from the public dfns-sdk-ts) and verifies every
+(docs/services/dfns.md, "the contract"; read from the public dfns-sdk-ts) and verifies every
 body with libraries independent of vauth, so a vauth bug cannot hide behind a matching bug here:
 
   * Key and RecoveryKey credentials: the clientData (type, challenge, origin), the fingerprint
@@ -306,6 +306,9 @@ class DfnsStandIn:
         self.challenges: dict[str, dict] = {}  # challengeIdentifier -> action / login challenge
         self.user_tokens: dict[str, str] = {}  # bearer token -> username
         self.requests: list[dict] = []  # (path, headers, body) of every request, for the tests
+        # path -> "drop": the endpoint does its work (verifies, stores, counts) and then closes the
+        # connection without an answer, as when the answer is lost on the way back.
+        self.faults: dict[str, str] = {}
 
     def routes(self) -> dict:
         return {
@@ -592,6 +595,9 @@ class _Handler(BaseHTTPRequestHandler):
             with app.lock:
                 app.requests.append({"path": path, "authorization": bearer, "body": body})
                 answer = handler(body, bearer)
+            if app.faults.get(path) == "drop":
+                self.close_connection = True
+                return
             self._send(200, answer)
         except DfnsApiError as err:
             self._send(err.status, err.body())

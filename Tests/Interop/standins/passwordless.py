@@ -1,7 +1,7 @@
 """Stand-in for the Passwordless.dev API, for vauth's end-to-end tests only.
 
 The real service is .NET (bitwarden/passwordless-server over fido2-net-lib) and cannot run here.
-This server speaks the same wire contract (/work/shared/contracts/passwordless.md, "the contract")
+This server speaks the same wire contract (docs/services/passwordless.md, "the contract")
 and verifies every ceremony with py_webauthn, a WebAuthn library independent of vauth, so a vauth
 bug cannot be hidden by a matching bug on the server side.
 
@@ -574,7 +574,10 @@ class PasswordlessStandIn:
     def test_fault(self, body, ctx):
         if body.get("mode") not in (None, "html", "500", "slow"):
             raise _invalid("mode", "must be null, html, 500 or slow")
-        self.fault = {"mode": body.get("mode"), "seconds": _seconds(body, 5)}
+        if body.get("path") is not None and not isinstance(body.get("path"), str):
+            raise _invalid("path", "must be null or an endpoint path")
+        # path: only that endpoint misbehaves (e.g. a sign-in whose /signin/complete is slow).
+        self.fault = {"mode": body.get("mode"), "seconds": _seconds(body, 5), "path": body.get("path")}
         return 200, self.fault
 
     def test_state(self, body, ctx):
@@ -622,8 +625,11 @@ class _Handler(BaseHTTPRequestHandler):
             raise ApiError(400, "invalid_request", f"Send a Content-Length framed body of at most {MAX_BODY} bytes.")
         return self.rfile.read(int(length))
 
-    def _fault(self, fault: dict) -> bool:
-        """Apply a /__test/fault mode; True when it already answered."""
+    def _fault(self, fault: dict, path: str) -> bool:
+        """Apply a /__test/fault mode (to every endpoint, or to its `path` only); True when it
+        already answered. "slow" sleeps and then handles the request as usual."""
+        if fault.get("path") not in (None, path):
+            return False
         if fault["mode"] == "slow":
             time.sleep(fault["seconds"])
         elif fault["mode"] == "html":  # e.g. a captive portal or a proxy's error page
@@ -641,7 +647,7 @@ class _Handler(BaseHTTPRequestHandler):
             if self.command == "OPTIONS":  # CORS preflight, like the real AllowAnyHeader/AnyMethod
                 return self._send(204, None, headers={"Access-Control-Allow-Headers": "*",
                                                       "Access-Control-Allow-Methods": "GET, POST"})
-            if not url.path.startswith("/__test/") and self._fault(dict(app.fault)):
+            if not url.path.startswith("/__test/") and self._fault(dict(app.fault), url.path):
                 return
             if url.path not in app.routes():
                 raise ApiError(404, "not_found", f"No endpoint at {url.path}.")
