@@ -101,7 +101,8 @@ package enum CommandCatalogue {
     package static let signin = CommandEntry(
         "signin", .services, abstract: "Sign in to Passwordless.dev; prints the verify_… token for your backend.")
     package static let dfns = CommandEntry(
-        "dfns", .services, abstract: "Dfns user credentials: Key, Fido2 and RecoveryKey; action signing; user recovery.")
+        "dfns", .services,
+        abstract: "Dfns user credentials (Key, Fido2, Password, Totp, PasswordProtectedKey, RecoveryKey); login and action signing; user recovery.")
     package static let bench = CommandEntry(
         "bench", .vauth(BenchCommand.self),
         abstract: "Measure what users run next to OpenSSL's limit, and print the table (ratios from one run).")
@@ -136,6 +137,13 @@ package enum CommandCatalogue {
     package static let dfnsRecover = CommandEntry(
         "recover", .services,
         abstract: "Recover a Dfns user with the recovery code; print the /auth/recover/user body (or send it).")
+    package static let dfnsTotp = CommandEntry(
+        "totp", .services,
+        abstract: "Print the current TOTP code of a Dfns Totp credential in the keystore (for a login's second factor).",
+        discussion: """
+            The secret is the one `vauth dfns register --second-factor totp` enrolled from the challenge's otpUrl \
+            (RFC 6238: its algorithm, digits and period). Prints {"otpCode", "secondsLeft", "period", "userName"}.
+            """)
 
     /// Every top-level command, in the order of `vauth --help`.
     package static let commands: [CommandEntry] = [

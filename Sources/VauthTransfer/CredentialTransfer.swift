@@ -43,9 +43,8 @@ public enum CredentialTransfer {
         if !record.user.id.isEmpty { members.append(("userHandle", .string(Base64.urlEncode(record.user.id)))) }
         if let name = record.user.name { members.append(("userName", .string(name))) }
         if let name = record.user.displayName { members.append(("userDisplayName", .string(name))) }
+        members += secretMembers(record)
         members += [
-            ("algorithm", .string(record.algorithm.name)),
-            ("privateKey", .string(record.privateKey.withUnsafeBytes { Base64.urlEncode($0) })),
             ("signCount", .number(Double(record.signCount))),
             ("signCounter", .string(record.signCounterMode.rawValue)),
             ("discoverable", .bool(record.discoverable)),
@@ -62,6 +61,18 @@ public enum CredentialTransfer {
             ])))
         }
         return .object(members)
+    }
+
+    /// The record's secret: a signing key as `algorithm` and base64url PKCS#8 `privateKey`; a TOTP
+    /// secret as its `otpauth` URI (what an authenticator app imports); a kept password as
+    /// `password`.
+    static func secretMembers(_ record: CredentialRecord) -> [(String, JSONValue)] {
+        if record.kind.holdsSigningKey {
+            return [("algorithm", .string(record.algorithm.name)),
+                    ("privateKey", .string(record.privateKey.withUnsafeBytes { Base64.urlEncode($0) }))]
+        }
+        let text = record.privateKey.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+        return [(record.kind == .totp ? "otpauth" : "password", .string(text))]
     }
 
     /// `WebAuthn.Credential` as `WebAuthn.getCredentials` returns it: binary members in standard
@@ -165,12 +176,13 @@ public enum CredentialTransfer {
 
     static func vauthRecord(_ item: JSONValue, path: String, notice: (String) -> Void = { _ in }) throws -> CredentialRecord {
         let fields = Fields(item, path: path, decode: Base64.urlDecode)
-        let privateKey = SecretBytes(try fields.bytes("privateKey"))
-        let key = try parseKey(privateKey, path: path)
-        guard let algorithmName = try fields.optionalString("algorithm"), let algorithm = COSEAlgorithm(name: algorithmName),
-              algorithm == key.algorithm else {
-            throw Error("\(path).algorithm does not match the private key (\(key.algorithm.name))")
-        }
+        let kind = try fields.optionalString("kind").map { (name: String) throws -> CredentialKind in
+            guard let kind = CredentialKind(rawValue: name) else {
+                throw Error("\(path).kind must be one of \(CredentialKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return kind
+        } ?? .webAuthn
+        let (privateKey, algorithm) = try secret(of: kind, fields: fields)
         var hmac: HMACSecretKeys?
         if let secret = item["hmacSecret"] {
             let inner = Fields(secret, path: path + ".hmacSecret", decode: Base64.urlDecode)
@@ -178,12 +190,6 @@ public enum CredentialTransfer {
             guard withUV.count == 32, withoutUV.count == 32 else { throw Error("\(path).hmacSecret keys must be 32 bytes") }
             hmac = HMACSecretKeys(withUV: SecretBytes(withUV), withoutUV: SecretBytes(withoutUV))
         }
-        let kind = try fields.optionalString("kind").map { (name: String) throws -> CredentialKind in
-            guard let kind = CredentialKind(rawValue: name) else {
-                throw Error("\(path).kind must be one of \(CredentialKind.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            return kind
-        } ?? .webAuthn
         // A Dfns key is kept under its app's origin (CredentialKind), which no WebAuthn RP ID can equal.
         if kind != .webAuthn {
             let rpId = try fields.string("rpId")
@@ -212,10 +218,41 @@ public enum CredentialTransfer {
                                                                  name: try fields.name("rpName", notice)),
             user: UserEntity(id: try fields.userHandle(required: discoverable) ?? [], name: try fields.name("userName", notice),
                              displayName: try fields.name("userDisplayName", notice)),
-            algorithm: key.algorithm, privateKey: privateKey, signCount: try fields.signCount(), signCounterMode: mode,
+            algorithm: algorithm, privateKey: privateKey, signCount: try fields.signCount(), signCounterMode: mode,
             discoverable: discoverable, createdAt: createdAt, protection: protection,
             hmacSecret: hmac, backupEligible: try fields.optionalBool("backupEligible") ?? false,
             backedUp: try fields.optionalBool("backedUp") ?? false, kind: kind)
+    }
+
+    /// The secret of a vauth export's credential, checked: a private key that parses and matches
+    /// `algorithm`, an otpauth URI that parses, a password that is UTF-8 text of at most 1024
+    /// bytes. Each kind carries exactly its own members.
+    static func secret(of kind: CredentialKind, fields: Fields) throws -> (SecretBytes, COSEAlgorithm) {
+        let path = fields.path
+        let members = kind.holdsSigningKey ? ["algorithm", "privateKey"] : [kind == .totp ? "otpauth" : "password"]
+        for other in ["algorithm", "privateKey", "otpauth", "password"] where !members.contains(other) && fields.item[other] != nil {
+            throw Error("\(path).\(other) does not belong to a \(kind.rawValue) credential (it carries \(members.joined(separator: " and ")))")
+        }
+        switch kind {
+        case .totp:
+            let text = try fields.string("otpauth")
+            do { _ = try OneTimePassword(uri: text) } catch { throw Error("\(path).otpauth: \(error.description)") }
+            return (SecretBytes(Array(text.utf8)), .es256)
+        case .password:
+            let text = try fields.string("password")
+            guard !text.isEmpty, text.utf8.count <= 1024, !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else {
+                throw Error("\(path).password must be 1 to 1024 bytes of text without control characters")
+            }
+            return (SecretBytes(Array(text.utf8)), .es256)
+        default:
+            let privateKey = SecretBytes(try fields.bytes("privateKey"))
+            let key = try parseKey(privateKey, path: path)
+            guard let algorithmName = try fields.optionalString("algorithm"), let algorithm = COSEAlgorithm(name: algorithmName),
+                  algorithm == key.algorithm else {
+                throw Error("\(path).algorithm does not match the private key (\(key.algorithm.name))")
+            }
+            return (privateKey, algorithm)
+        }
     }
 
     static func cdpRecord(_ item: JSONValue, path: String, now: Int64, notice: (String) -> Void = { _ in }) throws -> CredentialRecord {
@@ -333,7 +370,8 @@ public enum CredentialListing {
         members.append(("userName", record.user.name.map(JSONValue.string) ?? .null))
         members += [
             ("userHandle", record.user.id.isEmpty ? .null : .string(Base64.urlEncode(record.user.id))),
-            ("algorithm", .string(record.algorithm.name)),
+            // A TOTP secret or a password has no signing algorithm.
+            ("algorithm", record.kind.holdsSigningKey ? .string(record.algorithm.name) : .null),
             ("signCount", .number(Double(record.signCount))),
             ("createdAt", .string(Timestamp.iso8601(milliseconds: record.createdAt))),
             ("discoverable", .bool(record.discoverable)),

@@ -6,9 +6,10 @@ import VauthKeystore
 import VauthServices
 import VauthWebAuthn
 
-/// `vauth dfns register | sign | recover`: Dfns user credentials (contract: docs/services/dfns.md).
+/// `vauth dfns register | sign | recover | totp`: Dfns user credentials (contract: docs/services/dfns.md).
 struct DfnsCommand: AsyncParsableCommand {
-    static let configuration = CommandCatalogue.dfns.configuration(subcommands: [DfnsRegisterCommand.self, DfnsSignCommand.self, DfnsRecoverCommand.self])
+    static let configuration = CommandCatalogue.dfns.configuration(
+        subcommands: [DfnsRegisterCommand.self, DfnsSignCommand.self, DfnsRecoverCommand.self, DfnsTotpCommand.self])
 }
 
 /// Runs a Dfns command body, giving ``DfnsError`` the contract's exit status: 2 for input to fix,

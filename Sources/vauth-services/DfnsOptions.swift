@@ -4,8 +4,6 @@ import VauthCLI
 import VauthServices
 import VauthWebAuthn
 
-extension DfnsCredentialMaker.FirstFactor: ExpressibleByArgument {}
-
 /// What every `vauth dfns` command takes: the challenge, the app origin, and the service flags
 /// that make it perform the HTTP calls itself.
 struct DfnsOptions: ParsableArguments {

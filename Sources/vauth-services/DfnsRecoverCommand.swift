@@ -31,8 +31,17 @@ struct DfnsRecoverCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The username the recovery key was made for (default: the challenge's user.name).", valueName: "name"))
     var username: String?
 
-    @Option(help: "New first-factor credential: key or fido2.")
-    var kind: DfnsCredentialMaker.FirstFactor = .key
+    @OptionGroup var passwordOptions: DfnsPasswordOptions
+
+    @Option(help: ArgumentHelp("New first-factor credential: key, fido2, password or password-protected-key.", valueName: "kind"))
+    var kind: DfnsFactorKind = .key
+
+    @Option(name: .customLong("second-factor"), help: ArgumentHelp("Also a new second factor: totp, key, fido2 or password-protected-key.",
+                                                                     valueName: "kind"))
+    var secondFactor: DfnsFactorKind?
+
+    @Flag(name: .customLong("keep-password"), help: "Keep the password in the keystore (sealed like a private key) for later logins.")
+    var keepPassword = false
 
     @Flag(help: "Add a new RecoveryKey credential; its new recovery code is printed once, on stderr.")
     var recovery = false
@@ -57,6 +66,11 @@ struct DfnsRecoverCommand: AsyncParsableCommand {
                 throw CLIError.badInput("no recovery code: use --code-file FILE or set VAUTH_DFNS_RECOVERY_CODE")
             }
             let recoveryCode = try DfnsRecoveryCode(typed: typed)
+            try kind.check(asSecondFactor: false)
+            try secondFactor?.check(asSecondFactor: true)
+            if service == nil, kind == .password { throw DfnsPasswordBody.refuseOffline("a recovery with a new Password credential") }
+            let password = try passwordOptions.password()
+            try DfnsCredentialMaker.requirePassword(password, firstFactor: kind, secondFactor: secondFactor, keepPassword: keepPassword)
             if let username, username.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
                 throw CLIError.badInput("--username is empty")
             }
@@ -78,7 +92,8 @@ struct DfnsRecoverCommand: AsyncParsableCommand {
                                             keyAlgorithm: try authenticator.apply(to: file.policy).algorithms.first ?? .es256,
                                             now: Authenticator.systemClock())
             let result = try DfnsUserRecovery(maker: maker).recover(challenge, code: recoveryCode, username: username,
-                                                                     firstFactor: kind, newRecovery: recovery)
+                                                                     firstFactor: kind, secondFactor: secondFactor, newRecovery: recovery,
+                                                                     password: password, keepPassword: keepPassword)
             let shownUsername = username ?? challenge.user.name
             let output: JSONValue
             if let client {

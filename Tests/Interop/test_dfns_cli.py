@@ -428,6 +428,10 @@ def test_import_refuses_a_dfns_key_outside_an_origin(vauth, enrolled):
     before = vauth.state()
     document = {**exported, "credentials": [{**key, "credentialId": b64url(b"new id"), "rpId": "example.com"}]}
     assert_fails(vauth.run("import", input=json.dumps(document)), 2, "must be the app origin of a Dfns key credential")
+    document = {**exported, "credentials": [{**key, "credentialId": b64url(b"new id"), "kind": "passkey"}]}
+    assert_fails(vauth.run("import", input=json.dumps(document)), 2,
+                 "kind must be one of webauthn, key, recoveryKey, passwordProtectedKey, totp, password")
+    # A kind that holds no key cannot carry one.
     document = {**exported, "credentials": [{**key, "credentialId": b64url(b"new id"), "kind": "password"}]}
-    assert_fails(vauth.run("import", input=json.dumps(document)), 2, "kind must be one of webauthn, key, recoveryKey")
+    assert_fails(vauth.run("import", input=json.dumps(document)), 2, "algorithm does not belong to a password credential")
     assert vauth.state() == before

@@ -66,3 +66,26 @@ def test_secret_watch_finds_what_it_must(tmp_path):
     assert not any("`vauth export`" in leak for leak in leaks), "export may print keys on stdout"
     (tmp_path / (cli.keystore.name + ".tmp")).write_bytes(b"header" + key)
     assert any("holds a private key in the clear" in leak for leak in watch.files_at_rest())
+
+
+def test_secret_watch_finds_dfns_passwords_and_totp_secrets(tmp_path):
+    """Issue 27: a Dfns password (VAUTH_DFNS_PASSWORD, --password-file) is watched like a
+    passphrase, in the arguments too; a TOTP secret learnt from an export's otpauth URI is watched
+    in every other output."""
+    watch = SecretWatch()
+    cli = VauthCLI(tmp_path)
+    password = "Tz9-a-dfns-password-only-a-test-knows"
+    (tmp_path / "password").write_text(password + "\n")
+    watch.observe(cli, ["dfns", "sign", "--password-file", str(tmp_path / "password")], cli.env(), None,
+                  Result(0, '{"firstFactor": {"kind": "Password", "password": "%s"}}' % password, ""))
+    watch.observe(cli, ["dfns", "register"], cli.env(VAUTH_DFNS_PASSWORD=password), None, Result(1, "", f"vauth: error: {password}\n"))
+    watch.observe(cli, ["dfns", "register", "--password", password], cli.env(), None, Result(2, "", "vauth: error: unknown option\n"))
+    export = '{"credentials": [{"kind": "totp", "otpauth": "otpauth://totp/x?secret=JBSWY3DPEHPK3PXPJBSWY3DP&digits=6"}]}'
+    watch.observe(cli, ["export"], cli.env(), None, Result(0, export, ""))
+    watch.observe(cli, ["dfns", "totp"], cli.env(), None, Result(0, '{"debug": "JBSWY3DPEHPK3PXPJBSWY3DP"}', ""))
+    leaks = watch.leaks()
+    assert any("`vauth dfns sign --password-file" in leak and "printed its passphrase on stdout" in leak for leak in leaks), leaks
+    assert any("`vauth dfns register` printed its passphrase on stderr" in leak for leak in leaks), leaks
+    assert any("had a passphrase or password in its arguments" in leak for leak in leaks), leaks
+    assert any("`vauth dfns totp` printed a TOTP secret on stdout" in leak for leak in leaks), leaks
+    assert not any("`vauth export`" in leak for leak in leaks), "export may print a TOTP secret"

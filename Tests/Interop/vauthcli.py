@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import subprocess
 from dataclasses import dataclass
@@ -96,26 +97,29 @@ class SecretWatch:
     passphrase, key file or private key reached stdout or stderr except `export`'s stdout, and
     that none sits in the clear in a keystore directory.
 
-    Secrets are learnt as the tests go: passphrases (VAUTH_PASSPHRASE, --passphrase-file), key
-    files (VAUTH_KEY_FILE, --key-file), and private keys from every `export` output and every
-    `import` input. `harvest` exports a sample of the session's keystores at the end to learn the
-    keys that were only ever created."""
+    Secrets are learnt as the tests go: passphrases (VAUTH_PASSPHRASE, --passphrase-file) and
+    Dfns passwords (VAUTH_DFNS_PASSWORD, --password-file), key files (VAUTH_KEY_FILE,
+    --key-file), and private keys, TOTP secrets and kept passwords from every `export` output and
+    every `import` input. `harvest` exports a sample of the session's keystores at the end to
+    learn the keys that were only ever created. A password must not appear in any command's
+    arguments either."""
 
     def __init__(self):
         self.transcript: list[tuple[list[str], Result]] = []
         self.passphrases: set[str] = set()
         self.key_files: set[bytes] = set()
         self.private_keys: set[bytes] = set()     # PKCS#8 DER
+        self.totp_secrets: set[bytes] = set()     # raw RFC 6238 shared secrets
         self.clis: dict[str, "VauthCLI"] = {}
 
     def observe(self, cli: "VauthCLI", args: list[str], env: dict, stdin, result: Result) -> None:
         # A command can only print the passphrases it was given; those are checked per run (a
         # test passphrase such as "a passphrase" is also a phrase of vauth's own messages).
-        given: set[str] = {value for name, value in env.items() if "PASSPHRASE" in name and value}
+        given: set[str] = {value for name, value in env.items() if ("PASSPHRASE" in name or name == "VAUTH_DFNS_PASSWORD") and value}
         self.clis[str(cli.directory)] = cli
         key_file = env.get("VAUTH_KEY_FILE")
         for flag, value in zip(args, args[1:]):
-            if flag.startswith("--") and flag.endswith("passphrase-file"):
+            if flag.startswith("--") and (flag.endswith("passphrase-file") or flag == "--password-file"):
                 self._read(value, lambda data: given.add(data.decode(errors="replace").rstrip("\r\n")))
             if flag == "--key-file":
                 key_file = value
@@ -127,6 +131,7 @@ class SecretWatch:
             self._keys_from(stdin if isinstance(stdin, bytes) else stdin.encode())
         if args and args[0] == "export" and result.code == 0:
             self._keys_from(result.stdout.encode())
+            self.passphrases |= {p for p in re.findall(r'"password"\s*:\s*"([^"]+)"', result.stdout) if len(p) >= MIN_PASSPHRASE}
 
     @staticmethod
     def _read(path: str, add) -> None:
@@ -139,9 +144,12 @@ class SecretWatch:
             pass
 
     def _keys_from(self, document: bytes) -> None:
-        """Every `privateKey` member of a vauth or CDP export (base64 or base64url PKCS#8)."""
+        """Every `privateKey` member of a vauth or CDP export (base64 or base64url PKCS#8), and the
+        secret of every `otpauth` URI (a TOTP secret, base32)."""
         import base64
-        import re
+        for match in re.finditer(rb'"otpauth"\s*:\s*"otpauth://totp/[^"?]*\?(?:[^"]*&)?secret=([A-Z2-7]{16,})', document):
+            text = match.group(1).decode()
+            self.totp_secrets.add(base64.b32decode(text + "=" * (-len(text) % 8)))
         for match in re.finditer(rb'"privateKey"\s*:\s*"([A-Za-z0-9+/_=-]{40,})"', document):
             text = match.group(1).decode()
             try:
@@ -176,6 +184,9 @@ class SecretWatch:
                     forms[text] = what
         for key in self.key_files:
             add(key.strip(), "a key file's key")
+        for secret in self.totp_secrets:
+            forms[base64.b32encode(secret).decode().rstrip("=")] = "a TOTP secret"
+            add(secret, "a TOTP secret")
         for der in self.private_keys:
             add(der, "a private key (PKCS#8)")
             # The private scalar / seed inside: the last 32 bytes of an Ed25519 PKCS#8, and the
@@ -208,6 +219,10 @@ class SecretWatch:
                 for form, what in watched.items():
                     if form in text:
                         found.append(f"`vauth {' '.join(args)[:80]}` printed {what} on {name}")
+            # A passphrase or password is never an argument (the command line is readable by every local user).
+            for secret in self.passphrases:
+                if len(secret) >= MIN_PASSPHRASE and secret not in vocabulary and any(secret in arg for arg in args):
+                    found.append(f"`vauth {' '.join(args)[:40]}…` had a passphrase or password in its arguments")
         return found
 
     def files_at_rest(self) -> list[str]:
@@ -215,6 +230,8 @@ class SecretWatch:
         wrote there (the keystore, its journal, lock and temporary files)."""
         raw_secrets = [(p.encode(), "a passphrase") for p in self.passphrases if len(p) >= MIN_PASSPHRASE]
         raw_secrets += [(der, "a private key") for der in self.private_keys]
+        import base64
+        raw_secrets += [(base64.b32encode(secret).rstrip(b"="), "a TOTP secret") for secret in self.totp_secrets]
         found = []
         for cli in self.clis.values():
             prefix = cli.keystore.name
@@ -234,9 +251,9 @@ class SecretWatch:
 
 
 def _without_private_keys(text: str) -> str:
-    """`export` output with its `privateKey` values blanked: printing those is its purpose."""
-    import re
-    return re.sub(r'"privateKey"\s*:\s*"[^"]*"', '"privateKey": ""', text)
+    """`export` output with its `privateKey`, `otpauth` and `password` values blanked: printing
+    those is its purpose."""
+    return re.sub(r'"(privateKey|otpauth|password)"\s*:\s*"[^"]*"', r'"\1": ""', text)
 
 
 # Shorter test passphrases ("a passphrase", "x") are words of vauth's own messages.

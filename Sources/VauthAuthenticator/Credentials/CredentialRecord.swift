@@ -6,7 +6,11 @@ public struct CredentialRecord: Sendable {
     public var id: [UInt8]
     public var rp: RelyingPartyEntity
     public var user: UserEntity
+    /// The signing key's algorithm; for kinds that hold no key (``CredentialKind/holdsSigningKey``)
+    /// it means nothing and is ES256, so that every record has the same shape.
     public var algorithm: COSEAlgorithm
+    /// PKCS#8 DER of the signing key, or, for kinds that hold no key, their secret (a TOTP
+    /// `otpauth://` URI, a password), sealed the same way.
     public var privateKey: SecretBytes
     public var signCount: UInt32
     public var signCounterMode: SignCounterMode
@@ -18,7 +22,7 @@ public struct CredentialRecord: Sendable {
     public var hmacSecret: HMACSecretKeys?
     public var backupEligible: Bool
     public var backedUp: Bool
-    /// WebAuthn unless a service made it as a raw key pair (Dfns `Key` / `RecoveryKey`).
+    /// WebAuthn unless a service made it (a Dfns key pair, TOTP secret or password).
     public var kind: CredentialKind
 
     public init(id: [UInt8], rp: RelyingPartyEntity, user: UserEntity, algorithm: COSEAlgorithm, privateKey: SecretBytes,

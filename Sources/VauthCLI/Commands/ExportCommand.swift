@@ -39,6 +39,6 @@ package struct ExportCommand: AsyncParsableCommand {
         let document = try CredentialTransfer.export(records, format: format)
         // The note follows the document: an export that could not be written gets one error line.
         try Terminal.writeJSON(document, compact: global.compact)
-        Terminal.note("the export contains private keys; keep it as safe as the keystore")
+        Terminal.note("the export contains private keys (and any TOTP secrets and kept passwords); keep it as safe as the keystore")
     }
 }

@@ -6,21 +6,21 @@ public enum DfnsError: Error, Sendable, CustomStringConvertible, Equatable {
     /// The challenge refuses what was asked: a kind it does not support, an excluded credential,
     /// no stored credential among those it allows (refused).
     case refused(String)
-    /// The recovery code and username do not open the encrypted recovery key: a wrong code, a
-    /// wrong username, or a changed `encryptedRecoveryKey` (AES-GCM cannot tell them apart).
-    case recoveryKeyNotOpened(String)
+    /// The recovery code (or password) and username do not open an encrypted key: a wrong code or
+    /// password, a wrong username, or a changed blob (AES-GCM cannot tell them apart).
+    case keyNotOpened(String)
 
     /// True for input the user must fix (exit status 2), false for a refusal (exit status 1).
     public var isBadInput: Bool {
         switch self {
-        case .malformed, .recoveryKeyNotOpened: return true
+        case .malformed, .keyNotOpened: return true
         case .refused: return false
         }
     }
 
     public var description: String {
         switch self {
-        case .malformed(let text), .refused(let text), .recoveryKeyNotOpened(let text): return text
+        case .malformed(let text), .refused(let text), .keyNotOpened(let text): return text
         }
     }
 }

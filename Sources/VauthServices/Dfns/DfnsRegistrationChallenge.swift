@@ -46,6 +46,8 @@ public struct DfnsRegistrationChallenge: Sendable {
     public var pubKeyCredParams: JSONValue?
     public var excludeCredentials: [ExcludedCredential]
     public var allowedRecoveryCredentials: [RecoveryCredential]
+    /// The `otpauth://totp/…` URI a Totp credential enrols (the SDK's challenge types carry it).
+    public var otpUrl: String?
 
     public init(json: JSONValue) throws(DfnsError) {
         let root = try DfnsJSONFields(json, path: "challenge")
@@ -83,6 +85,7 @@ public struct DfnsRegistrationChallenge: Sendable {
                                                encryptedRecoveryKey: try fields.nonEmptyString("encryptedRecoveryKey")))
         }
         allowedRecoveryCredentials = recovery
+        otpUrl = try root.optionalString("otpUrl").flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// Refuses a first-factor kind the challenge does not offer.
@@ -90,6 +93,14 @@ public struct DfnsRegistrationChallenge: Sendable {
         guard firstFactorKinds.contains(kind.rawValue) else {
             throw .refused("the challenge's supportedCredentialKinds.firstFactor (\(firstFactorKinds.joined(separator: ", "))) "
                            + "does not include \(kind.rawValue)")
+        }
+    }
+
+    /// Refuses a second-factor kind the challenge does not offer.
+    func requireSecondFactor(_ kind: DfnsCredentialKind) throws(DfnsError) {
+        guard secondFactorKinds.contains(kind.rawValue) else {
+            let offered = secondFactorKinds.isEmpty ? "none" : secondFactorKinds.joined(separator: ", ")
+            throw .refused("the challenge's supportedCredentialKinds.secondFactor (\(offered)) does not include \(kind.rawValue)")
         }
     }
 }

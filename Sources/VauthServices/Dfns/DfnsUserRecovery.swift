@@ -21,7 +21,8 @@ public struct DfnsUserRecovery {
 
     /// `username` defaults to the challenge's `user.name`.
     public func recover(_ challenge: DfnsRegistrationChallenge, code: DfnsRecoveryCode, username: String?,
-                        firstFactor: DfnsCredentialMaker.FirstFactor, newRecovery: Bool) throws -> Result {
+                        firstFactor: DfnsFactorKind, secondFactor: DfnsFactorKind? = nil, newRecovery: Bool,
+                        password: DfnsPassword? = nil, keepPassword: Bool = false) throws -> Result {
         guard !challenge.allowedRecoveryCredentials.isEmpty else {
             throw DfnsError.malformed("challenge.allowedRecoveryCredentials is missing or empty: not a recover-user challenge")
         }
@@ -31,14 +32,15 @@ public struct DfnsUserRecovery {
         var lastError: DfnsError?
         for credential in challenge.allowedRecoveryCredentials {
             do {
-                opened = (credential, try DfnsRecoveryKeyEncryption.decrypt(credential.encryptedRecoveryKey, code: code, username: username))
+                opened = (credential, try DfnsKeyEncryption.decrypt(credential.encryptedRecoveryKey, under: .recoveryCode(code), username: username))
                 break
             } catch {
                 lastError = error
             }
         }
         guard let opened else { throw lastError! }
-        let newCredentials = try maker.make(for: challenge, firstFactor: firstFactor, recovery: newRecovery, username: username)
+        let newCredentials = try maker.make(for: challenge, firstFactor: firstFactor, secondFactor: secondFactor, recovery: newRecovery,
+                                            username: username, password: password, keepPassword: keepPassword)
         // The signed challenge is the base64url of the newCredentials JSON exactly as sent.
         let signedChallenge = Base64.urlEncode(Array(newCredentials.body.serialized(.compact).utf8))
         let clientData = DfnsClientData(.get, challenge: signedChallenge, origin: maker.origin)

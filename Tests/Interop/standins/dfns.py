@@ -12,7 +12,17 @@ body with libraries independent of vauth, so a vauth bug cannot hide behind a ma
     SDK's algorithm (PBKDF2-HMAC-SHA256 100 000 / AES-256-GCM with a 16-byte IV / PKCS#8) when the
     test hands over the recovery code (`check_recovery_code`), and must give the registered key;
   * user recovery: the `key.get` clientData's challenge must decode to JSON equal to
-    `newCredentials`, signed by the registered recovery key.
+    `newCredentials`, signed by the registered recovery key;
+  * Password: the password is kept as a salted PBKDF2 hash and compared in constant time;
+  * Totp: the challenge's otpUrl carries a fresh secret; codes are checked with pyotp at the
+    stand-in's own clock (`clock_offset`), one step either side, each step usable once; pyotp's
+    answers are held to RFC 6238 Appendix B by the tests (test_dfns_factors.py);
+  * PasswordProtectedKey: verified as a Key credential, its `encryptedPrivateKey` kept and handed
+    out in login challenges (`allowCredentials.passwordProtectedKey`); a test can open it with the
+    password (`check_password_protected_key`), the SDK's algorithm in Python.
+
+Logins and actions take a first factor and, when the user registered a second factor, require
+one (`supportedCredentialKinds[].requiresSecondFactor`).
 
 The functions below the encodings (`verify_*`, `decrypt_recovery_key`, `encrypt_recovery_key`)
 are usable on their own, which the offline tests do. State lives in memory; nothing here is fit
@@ -24,18 +34,21 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
+import hmac as hmac_module
 import json
 import re
 import secrets
 import signal
 import sys
 import threading
+import time
 import traceback
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
 
 import cbor2
+import pyotp
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
@@ -274,13 +287,43 @@ def public_pem(key) -> str:
 @dataclass
 class Credential:
     id: str
-    kind: str  # Key, Fido2, RecoveryKey
+    kind: str  # Key, Fido2, RecoveryKey, Password, Totp, PasswordProtectedKey
     pem: str | None = None
     public_key: object = None
     cose_public_key: bytes | None = None
     sign_count: int = 0
     encrypted_private_key: str | None = None
     active: bool = True
+    factor: str = "first"  # first, second, recovery
+    password_hash: bytes | None = None
+    password_salt: bytes | None = None
+    totp: object = None  # a pyotp.TOTP
+    totp_last_step: int = -1  # the last time step a code was accepted for (each is usable once)
+
+
+TOTP_HASHES = {"SHA1": hashlib.sha1, "SHA256": hashlib.sha256, "SHA512": hashlib.sha512}
+
+
+def totp_generator(secret_base32: str, algorithm: str = "SHA1", digits: int = 6, period: int = 30) -> pyotp.TOTP:
+    return pyotp.TOTP(secret_base32, digits=digits, digest=TOTP_HASHES[algorithm], interval=period)
+
+
+def totp_step_accepted(generator: pyotp.TOTP, code, now: float, last_step: int) -> int:
+    """The time step `code` is valid for at `now` (one step either side), newer than `last_step`;
+    raises VerificationError otherwise."""
+    if not isinstance(code, str) or not code.isdigit() or len(code) != generator.digits:
+        raise VerificationError(f"otpCode must be {generator.digits} digits")
+    step = int(now // generator.interval)
+    for candidate in (step, step - 1, step + 1):
+        if hmac_module.compare_digest(generator.at(candidate * generator.interval), code):
+            if candidate <= last_step:
+                raise VerificationError("TOTP code already used")
+            return candidate
+    raise VerificationError("TOTP code is wrong or expired")
+
+
+def password_hash(password: str, salt: bytes) -> bytes:
+    return hashlib.pbkdf2_hmac("sha256", password.encode(), salt, 10_000)
 
 
 @dataclass
@@ -296,10 +339,15 @@ class User:
 
 class DfnsStandIn:
     def __init__(self, app_id=TEST_APP_ID, origin=TEST_ORIGIN, rp_id=TEST_RP_ID, service_token=TEST_SERVICE_TOKEN,
-                 trusted_root_pems=None, first_factor_kinds=("Fido2", "Key")):
+                 trusted_root_pems=None, first_factor_kinds=("Fido2", "Key"), second_factor_kinds=(),
+                 totp_parameters=None):
         self.app_id, self.origin, self.rp_id, self.service_token = app_id, origin, rp_id, service_token
         self.trusted_root_pems = trusted_root_pems
         self.first_factor_kinds = list(first_factor_kinds)
+        self.second_factor_kinds = list(second_factor_kinds)
+        # The otpUrl's algorithm, digits and period (RFC 6238 allows SHA1, SHA256, SHA512).
+        self.totp_parameters = {"algorithm": "SHA1", "digits": 6, "period": 30, **(totp_parameters or {})}
+        self.clock_offset = 0.0  # seconds added to the stand-in's clock (tests move it)
         self.lock = threading.Lock()
         self.users: dict[str, User] = {}  # by username
         self.sessions: dict[str, dict] = {}  # temporaryAuthenticationToken -> registration / recovery session
@@ -338,6 +386,9 @@ class DfnsStandIn:
             raise DfnsApiError(401, "Unauthorized: missing or unknown bearer token")
         return self.users[username]
 
+    def now(self) -> float:
+        return time.time() + self.clock_offset
+
     def issue_token(self, user: User) -> str:
         token = "tok-" + secrets.token_urlsafe(24)
         self.user_tokens[token] = user.username.strip().lower()
@@ -346,17 +397,25 @@ class DfnsStandIn:
     def registration_challenge(self, user: User, purpose: str, **extra) -> dict:
         temporary = "tmp-" + secrets.token_urlsafe(24)
         challenge = b64url(secrets.token_bytes(32))
-        self.sessions[temporary] = {"purpose": purpose, "user": user, "challenge": challenge, **extra}
+        session = {"purpose": purpose, "user": user, "challenge": challenge, **extra}
+        self.sessions[temporary] = session
         document = {
             "user": {"id": user.id, "displayName": user.username, "name": user.username},
             "temporaryAuthenticationToken": temporary, "challenge": challenge,
             "rp": {"id": self.rp_id, "name": "vauth test app"},
-            "supportedCredentialKinds": {"firstFactor": list(self.first_factor_kinds), "secondFactor": []},
+            "supportedCredentialKinds": {"firstFactor": list(self.first_factor_kinds), "secondFactor": list(self.second_factor_kinds)},
             "authenticatorSelection": {"residentKey": "required", "requireResidentKey": True, "userVerification": "required"},
             "attestation": "direct",
             "pubKeyCredParams": [{"type": "public-key", "alg": -7}, {"type": "public-key", "alg": -257}],
             "excludeCredentials": [{"type": "public-key", "id": c.id, "transports": []} for c in user.active("Fido2")],
         }
+        if "Totp" in self.first_factor_kinds + self.second_factor_kinds:
+            secret = pyotp.random_base32()
+            parameters = self.totp_parameters
+            session["totp"] = totp_generator(secret, parameters["algorithm"], parameters["digits"], parameters["period"])
+            label = "vauth%20test%20app:" + user.username.replace("@", "%40")
+            document["otpUrl"] = (f"otpauth://totp/{label}?secret={secret}&issuer=vauth%20test%20app&algorithm={parameters['algorithm']}"
+                                  f"&digits={parameters['digits']}&period={parameters['period']}")
         return document
 
     def take_session(self, bearer: str | None, purpose: str) -> dict:
@@ -365,24 +424,19 @@ class DfnsStandIn:
             raise DfnsApiError(401, "Unauthorized: unknown or used temporaryAuthenticationToken")
         return session
 
-    def check_new_credentials(self, body: dict, user: User, challenge: str) -> list:
+    def check_new_credentials(self, body: dict, user: User, challenge: str, session: dict | None = None) -> list:
         """Verifies a registration body / newCredentials; returns the Credentials to add."""
         if not isinstance(body, dict):
             raise VerificationError("credentials must be an object")
         first = body.get("firstFactorCredential")
         if not isinstance(first, dict):
             raise VerificationError("firstFactorCredential is missing")
-        kind = first.get("credentialKind")
-        if kind not in self.first_factor_kinds:
-            raise VerificationError(f"credentialKind {kind!r} is not a supported first factor")
-        info = first.get("credentialInfo") or {}
-        if kind == "Key":
-            pem, key = verify_key_credential(info, challenge, self.origin)
-            added = [Credential(id=info["credId"], kind="Key", pem=pem, public_key=key)]
-        else:
-            verified = verify_fido2_credential(info, challenge, self.origin, self.rp_id, self.trusted_root_pems)
-            added = [Credential(id=info["credId"], kind="Fido2", cose_public_key=verified.credential_public_key,
-                                sign_count=verified.sign_count)]
+        added = [self.check_credential(first, "first", challenge, session)]
+        second = body.get("secondFactorCredential")
+        if second is not None:
+            if not isinstance(second, dict):
+                raise VerificationError("secondFactorCredential must be an object")
+            added.append(self.check_credential(second, "second", challenge, session))
         recovery = body.get("recoveryCredential")
         if recovery is not None:
             if not isinstance(recovery, dict) or recovery.get("credentialKind") != "RecoveryKey":
@@ -395,11 +449,65 @@ class DfnsStandIn:
             if not isinstance(encrypted, str) or not encrypted:
                 raise VerificationError("recoveryCredential.encryptedPrivateKey is missing")
             added.append(Credential(id=info["credId"], kind="RecoveryKey", pem=pem, public_key=key,
-                                    encrypted_private_key=encrypted))
+                                    encrypted_private_key=encrypted, factor="recovery"))
         for credential in added:
             if any(c.id == credential.id for u in self.users.values() for c in u.credentials.values()):
                 raise VerificationError(f"credential {credential.id} is already registered")
         return added
+
+    def check_credential(self, member: dict, factor: str, challenge: str, session: dict | None) -> Credential:
+        """One {credentialKind, credentialInfo, …} of a registration, as the `factor` it is for."""
+        kind = member.get("credentialKind")
+        allowed = self.first_factor_kinds if factor == "first" else self.second_factor_kinds
+        # The SDK's types: Password is a first factor only, Totp a second factor only.
+        if kind not in allowed or (kind == "Password" and factor != "first") or (kind == "Totp" and factor != "second"):
+            raise VerificationError(f"credentialKind {kind!r} is not a supported {factor} factor")
+        info = member.get("credentialInfo")
+        if not isinstance(info, dict):
+            raise VerificationError(f"the {factor} factor's credentialInfo must be an object")
+        if kind in ("Key", "PasswordProtectedKey"):
+            pem, key = verify_key_credential(info, challenge, self.origin)
+            credential = Credential(id=info["credId"], kind=kind, pem=pem, public_key=key, factor=factor)
+            if kind == "PasswordProtectedKey":
+                encrypted = member.get("encryptedPrivateKey")
+                try:
+                    document = json.loads(base64.b64decode(encrypted, validate=True))
+                    assert len(base64.b64decode(document["iv"], validate=True)) == 16 and document["key"]
+                except Exception:
+                    raise VerificationError("encryptedPrivateKey is not base64 of {key, iv (16 bytes)}") from None
+                credential.encrypted_private_key = encrypted
+            return credential
+        if kind == "Fido2":
+            verified = verify_fido2_credential(info, challenge, self.origin, self.rp_id, self.trusted_root_pems)
+            return Credential(id=info["credId"], kind="Fido2", cose_public_key=verified.credential_public_key,
+                              sign_count=verified.sign_count, factor=factor)
+        if kind == "Password":
+            password = info.get("password")
+            if not isinstance(password, str) or not password:
+                raise VerificationError("credentialInfo.password must be a non-empty string")
+            salt = secrets.token_bytes(16)
+            return Credential(id="pw-" + secrets.token_hex(8), kind="Password", factor=factor, password_salt=salt,
+                              password_hash=password_hash(password, salt))
+        if kind == "Totp":
+            generator = (session or {}).get("totp")
+            if generator is None:
+                raise VerificationError("this challenge enrolled no TOTP secret")
+            step = totp_step_accepted(generator, info.get("otpCode"), self.now(), -1)
+            return Credential(id="totp-" + secrets.token_hex(8), kind="Totp", factor=factor, totp=generator, totp_last_step=step)
+        raise VerificationError(f"credentialKind {kind!r} is not a kind this stand-in knows")
+
+    def check_password_protected_key(self, username: str, password: str) -> bool:
+        """What a test asks: the stored encryptedPrivateKey of the user's PasswordProtectedKey opens
+        with the password (the SDK's algorithm, in Python) and holds the registered key."""
+        user = self.user(username)
+        for credential in (user.active("PasswordProtectedKey") if user else []):
+            try:
+                key = decrypt_recovery_key(credential.encrypted_private_key, password, username)
+            except VerificationError:
+                continue
+            if public_pem(key.public_key()) == public_pem(credential.public_key):
+                return True
+        return False
 
     def check_recovery_code(self, username: str, code: str) -> bool:
         """What a test asks after reading the code vauth showed: the stored encryptedPrivateKey opens
@@ -416,18 +524,47 @@ class DfnsStandIn:
                 return True
         return False
 
-    def verify_first_factor(self, body: dict, record: dict):
+    def verify_factors(self, body: dict, record: dict):
+        """The first factor, and the second one when the user registered a second factor."""
         user: User = record["user"]
-        first = body.get("firstFactor") or {}
-        assertion = first.get("credentialAssertion") or {}
+        self.verify_factor(body.get("firstFactor"), "first", record)
+        second = body.get("secondFactor")
+        if second is None:
+            if any(c.factor == "second" for c in user.active()):
+                raise VerificationError("this user has a second factor: secondFactor is required")
+            return
+        self.verify_factor(second, "second", record)
+
+    def verify_factor(self, factor, position: str, record: dict):
+        user: User = record["user"]
+        if not isinstance(factor, dict):
+            raise VerificationError(f"{position}Factor must be an object")
+        kind = factor.get("kind")
+        if kind == "Password":
+            if position != "first":
+                raise VerificationError("a Password is a first factor only")
+            stored = [c for c in user.active("Password") if c.factor == position]
+            password = factor.get("password")
+            if not stored or not isinstance(password, str) or not hmac_module.compare_digest(
+                    password_hash(password, stored[0].password_salt), stored[0].password_hash):
+                raise VerificationError("wrong password")
+            return
+        if kind == "Totp":
+            stored = [c for c in user.active("Totp") if c.factor == position]
+            if position != "second" or not stored:
+                raise VerificationError("this user has no Totp second factor")
+            stored[0].totp_last_step = totp_step_accepted(stored[0].totp, factor.get("otpCode"), self.now(), stored[0].totp_last_step)
+            return
+        assertion = factor.get("credentialAssertion") or {}
         cred_id = assertion.get("credId")
-        allowed = record["allowed"]
-        if cred_id not in allowed:
+        if cred_id not in record["allowed"]:
             raise VerificationError("credId is not one of the allowed credentials")
         credential = user.credentials[cred_id]
-        if first.get("kind") != credential.kind:
-            raise VerificationError(f"firstFactor.kind {first.get('kind')!r} is not the credential's kind {credential.kind}")
-        if credential.kind == "Key":
+        if kind != credential.kind:
+            raise VerificationError(f"{position}Factor.kind {kind!r} is not the credential's kind {credential.kind}")
+        if credential.factor != position:
+            raise VerificationError(f"credential {cred_id} is a {credential.factor} factor, not a {position} one")
+        if credential.kind in ("Key", "PasswordProtectedKey"):
             verify_key_assertion(assertion, credential.public_key, record["challenge"], self.origin)
         else:
             verified = verify_fido2_assertion(assertion, credential.cose_public_key, credential.sign_count,
@@ -437,15 +574,23 @@ class DfnsStandIn:
     def action_challenge(self, user: User, purpose: str) -> dict:
         identifier = "ch-" + secrets.token_hex(10)
         challenge = b64url(secrets.token_bytes(32))
-        allowed = {c.id for c in user.active() if c.kind in ("Key", "Fido2")}
+        active = user.active()
+        allowed = {c.id for c in active if c.kind in ("Key", "Fido2", "PasswordProtectedKey")}
         self.challenges[identifier] = {"purpose": purpose, "user": user, "challenge": challenge, "allowed": allowed}
+        has_second = any(c.factor == "second" for c in active)
+        kinds = []
+        for factor in ("first", "second"):
+            for kind in dict.fromkeys(c.kind for c in active if c.factor == factor):
+                kinds.append({"kind": kind, "factor": factor, "requiresSecondFactor": has_second and factor == "first"})
         return {
-            "supportedCredentialKinds": [{"kind": k, "factor": "first", "requiresSecondFactor": False}
-                                         for k in self.first_factor_kinds],
+            "supportedCredentialKinds": kinds,
             "challenge": challenge, "challengeIdentifier": identifier,
+            "rp": {"id": self.rp_id, "name": "vauth test app"},
             "allowCredentials": {
-                "key": [{"type": "Key", "id": c.id} for c in user.active("Key")],
+                "key": [{"type": "public-key", "id": c.id} for c in user.active("Key")],
                 "webauthn": [{"type": "public-key", "id": c.id} for c in user.active("Fido2")],
+                "passwordProtectedKey": [{"type": "public-key", "id": c.id, "encryptedPrivateKey": c.encrypted_private_key}
+                                         for c in user.active("PasswordProtectedKey")],
             },
             "userVerification": "required",
         }
@@ -473,7 +618,7 @@ class DfnsStandIn:
         session = self.take_session(bearer, "registration")
         user: User = session["user"]
         try:
-            added = self.check_new_credentials(body, user, session["challenge"])
+            added = self.check_new_credentials(body, user, session["challenge"], session)
         except VerificationError as exc:
             raise DfnsApiError(401, f"registration refused: {exc}") from None
         for credential in added:
@@ -482,7 +627,9 @@ class DfnsStandIn:
         answer = {"credential": {"uuid": "cr-" + secrets.token_hex(8), "kind": added[0].kind, "name": ""},
                   "user": {"id": user.id, "username": user.username, "orgId": TEST_ORG_ID},
                   "authentication": {"token": self.issue_token(user)}}
-        if len(added) > 1:
+        if any(c.factor == "second" for c in added):
+            answer["secondFactorCredential"] = {"uuid": "cr-" + secrets.token_hex(8), "kind": added[1].kind}
+        if any(c.factor == "recovery" for c in added):
             answer["recoveryCredential"] = {"uuid": "cr-" + secrets.token_hex(8), "kind": "RecoveryKey"}
         return answer
 
@@ -495,7 +642,7 @@ class DfnsStandIn:
     def login(self, body, bearer):
         record = self.take_challenge(body, "login")
         try:
-            self.verify_first_factor(body, record)
+            self.verify_factors(body, record)
         except VerificationError as exc:
             raise DfnsApiError(401, f"login refused: {exc}") from None
         return {"token": self.issue_token(record["user"])}
@@ -515,7 +662,7 @@ class DfnsStandIn:
         if record["user"] is not user:
             raise DfnsApiError(401, "Unauthorized: the challenge belongs to another user")
         try:
-            self.verify_first_factor(body, record)
+            self.verify_factors(body, record)
         except VerificationError as exc:
             raise DfnsApiError(401, f"action refused: {exc}") from None
         return {"userAction": "ua-" + secrets.token_urlsafe(16)}
@@ -540,7 +687,7 @@ class DfnsStandIn:
             if assertion.get("credId") != session["recovery_id"]:
                 raise VerificationError("recovery.credentialAssertion.credId is not the recovery credential")
             verify_recovery_signature(body, user.credentials[session["recovery_id"]].public_key, self.origin)
-            added = self.check_new_credentials(body.get("newCredentials"), user, session["challenge"])
+            added = self.check_new_credentials(body.get("newCredentials"), user, session["challenge"], session)
         except VerificationError as exc:
             raise DfnsApiError(401, f"recovery refused: {exc}") from None
         for credential in user.credentials.values():
@@ -621,10 +768,14 @@ def main(argv=None) -> int:
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--origin", default=TEST_ORIGIN)
     parser.add_argument("--rp-id", default=TEST_RP_ID)
+    parser.add_argument("--first-factor-kinds", default="Fido2,Key", help="comma-separated, e.g. Key,Password,PasswordProtectedKey")
+    parser.add_argument("--second-factor-kinds", default="", help="comma-separated, e.g. Totp,Key")
     parser.add_argument("--log-requests", action="store_true")
     args = parser.parse_args(argv)
     signal.pthread_sigmask(signal.SIG_SETMASK, [])
-    handle = start_server(args.host, args.port, log_requests=args.log_requests, origin=args.origin, rp_id=args.rp_id)
+    kinds = lambda text: tuple(k for k in text.split(",") if k)  # noqa: E731
+    handle = start_server(args.host, args.port, log_requests=args.log_requests, origin=args.origin, rp_id=args.rp_id,
+                          first_factor_kinds=kinds(args.first_factor_kinds), second_factor_kinds=kinds(args.second_factor_kinds))
     print(f"LISTENING {handle.url} app-id {TEST_APP_ID} service-token {TEST_SERVICE_TOKEN}", flush=True)
     try:
         handle.thread.join()

@@ -44,7 +44,7 @@ struct DfnsStagingTests {
     @Test func wrongRecoveryCodeStagesNothing() throws {
         let oldKey = try SigningKey.generate(.es256)
         let code = try DfnsRecoveryCode.generate()
-        let encrypted = try DfnsRecoveryKeyEncryption.encrypt(pkcs8: try oldKey.pkcs8DER(), code: code, username: "alice@example.com")
+        let encrypted = try DfnsKeyEncryption.encrypt(pkcs8: try oldKey.pkcs8DER(), under: .recoveryCode(code), username: "alice@example.com")
         let base = InMemoryCredentialStore()
         let recovery = DfnsUserRecovery(maker: try maker(base))
         #expect(throws: DfnsError.self) {

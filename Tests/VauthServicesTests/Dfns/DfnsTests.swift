@@ -38,21 +38,21 @@ struct DfnsTests {
 
             """
         let code = try DfnsRecoveryCode(typed: "D1-ABCDEF-GHJKL-MNPQR-STUVW-XYZ23-456789")
-        let key = try DfnsRecoveryKeyEncryption.decrypt(encrypted, code: code, username: " Alice@Example.COM")
+        let key = try DfnsKeyEncryption.decrypt(encrypted, under: .recoveryCode(code), username: " Alice@Example.COM")
         #expect(try key.publicKey.pem() == expected)
         #expect(throws: DfnsError.self) {
-            try DfnsRecoveryKeyEncryption.decrypt(encrypted, code: code, username: "bob@example.com")
+            try DfnsKeyEncryption.decrypt(encrypted, under: .recoveryCode(code), username: "bob@example.com")
         }
     }
 
     @Test func encryptionRoundTripsAndRefusesAnotherCode() throws {
         let key = try SigningKey.generate(.es256)
         let code = try DfnsRecoveryCode.generate()
-        let encrypted = try DfnsRecoveryKeyEncryption.encrypt(pkcs8: try key.pkcs8DER(), code: code, username: "alice@example.com")
-        let opened = try DfnsRecoveryKeyEncryption.decrypt(encrypted, code: code, username: "ALICE@example.com")
+        let encrypted = try DfnsKeyEncryption.encrypt(pkcs8: try key.pkcs8DER(), under: .recoveryCode(code), username: "alice@example.com")
+        let opened = try DfnsKeyEncryption.decrypt(encrypted, under: .recoveryCode(code), username: "ALICE@example.com")
         #expect(try opened.publicKey.spkiDER() == key.publicKey.spkiDER())
         #expect(throws: DfnsError.self) {
-            try DfnsRecoveryKeyEncryption.decrypt(encrypted, code: try DfnsRecoveryCode.generate(), username: "alice@example.com")
+            try DfnsKeyEncryption.decrypt(encrypted, under: .recoveryCode(try DfnsRecoveryCode.generate()), username: "alice@example.com")
         }
     }
 
