@@ -7,10 +7,11 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-APT_PACKAGES=(libcbor-dev libssl-dev libidn2-dev libpsl-dev pkg-config publicsuffix fido2-tools python3-venv ca-certificates chromium chromium-driver
+APT_PACKAGES=(libcbor-dev libssl-dev libidn2-dev libpsl-dev pkg-config publicsuffix fido2-tools python3-venv ca-certificates chromium chromium-driver firefox-esr
               libcurl4-openssl-dev time strace util-linux)  # libcurl-dev: the services' HTTP (CLibCurl);
                                                             # GNU time: `vauth bench` measures peak RSS with it;
-                                                            # strace, unshare: the keystore's crash and read-only tests
+                                                            # strace, unshare: the keystore's crash and read-only tests;
+                                                            # firefox-esr: `vauth attach --bidi`'s browser tests
 
 say() { printf 'setup: %s\n' "$*" >&2; }
 

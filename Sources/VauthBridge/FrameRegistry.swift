@@ -33,7 +33,7 @@ struct FrameRegistry {
         contexts[session] = nil
     }
 
-    mutating func record(_ event: DevToolsEvent) {
+    mutating func record(_ event: ProtocolEvent) {
         guard let session = event.sessionId else { return }
         switch event.method {
         case "Runtime.executionContextCreated":
@@ -50,6 +50,16 @@ struct FrameRegistry {
     }
 
     func context(session: String, id: Int) -> Context? { contexts[session]?[id] }
+
+    /// The page (tab) a session belongs to: the session at the top of its chain of parents that
+    /// are pages or iframes. Calls are bounded per page.
+    func page(of session: String) -> String {
+        var current = session
+        while let parent = sessions[current]?.parent, let info = sessions[parent], info.type == "page" || info.type == "iframe" {
+            current = parent
+        }
+        return current
+    }
 }
 
 /// A frame tree as `Page.getFrameTree` reports it, reduced to ids and security origins.

@@ -8,7 +8,8 @@ import NIOWebSocket
 /// fragmented messages, answers pings and hands whole text messages out.
 ///
 /// The handshake carries no `Origin` header: Chromium refuses a DevTools connection that has one
-/// unless it was started with `--remote-allow-origins` (../shared/notes/cdp-bridge.md).
+/// unless it was started with `--remote-allow-origins`, and Firefox's WebDriver BiDi refuses any
+/// (docs/bridge.md).
 final class WebSocketConnection: Sendable {
     private let channel: NIOAsyncChannel<WebSocketFrame, WebSocketFrame>
     private let outbound: NIOAsyncChannelOutboundWriter<WebSocketFrame>
@@ -21,7 +22,7 @@ final class WebSocketConnection: Sendable {
         case refused(HTTPResponseStatus?)
     }
 
-    /// DevTools messages are JSON documents of up to a few megabytes (a page's frame tree, a
+    /// Protocol messages are JSON documents of up to a few megabytes (a page's frame tree, a
     /// large evaluate result); NIO's default limit of 16 KiB per frame is far too small.
     static let maxFrameSize = 64 << 20
 
@@ -95,7 +96,7 @@ final class WebSocketConnection: Sendable {
                 return try await body(connection)
             }
         case .refused:
-            throw BridgeError.unreachable("the DevTools endpoint ws://\(host):\(port)\(path) refused the WebSocket upgrade")
+            throw BridgeError.unreachable("the browser endpoint ws://\(host):\(port)\(path) refused the WebSocket upgrade (for --bidi: is it the webSocketUrl of a WebDriver session?)")
         }
     }
 

@@ -80,10 +80,10 @@ package enum CommandCatalogue {
     package static let delete = CommandEntry("delete", .vauth(DeleteCommand.self), abstract: "Delete a credential.")
     package static let export = CommandEntry(
         "export", .vauth(ExportCommand.self),
-        abstract: "Export credentials, private keys included (vauth or Chrome DevTools Protocol format).")
+        abstract: "Export credentials, private keys included (vauth, Chrome DevTools Protocol or Playwright format).")
     package static let importCredentials = CommandEntry(
         "import", .vauth(ImportCommand.self),
-        abstract: "Import credentials: a CDP WebAuthn.getCredentials document, one CDP credential, or a vauth export.")
+        abstract: "Import credentials: a CDP WebAuthn.getCredentials document or credential, Playwright credentials (a storageState, VirtualCredentials), or a vauth export.")
     package static let passwd = CommandEntry(
         "passwd", .vauth(PasswdCommand.self),
         abstract: "Change the keystore passphrase (everything is re-encrypted under a new data key).")
@@ -116,12 +116,14 @@ package enum CommandCatalogue {
             """)
     package static let attach = CommandEntry(
         "attach", .services,
-        abstract: "Answer a running Chromium's navigator.credentials.create()/get() through the DevTools Protocol.",
+        abstract: "Answer a running browser's navigator.credentials.create()/get(): Chromium (--cdp) or Firefox (--bidi).",
         discussion: """
-            Start the browser with --remote-debugging-port=PORT, then `vauth attach --cdp http://127.0.0.1:PORT`. \
-            vauth attaches to every page and frame, also later ones, and answers publicKey create/get with \
-            this keystore and policy; the origin is the frame's as the browser reports it. One line per \
-            ceremony on stderr. Stops on SIGINT/SIGTERM or when the browser closes.
+            Chromium: start it with --remote-debugging-port=PORT (0 lets it pick a free port, written to \
+            DevToolsActivePort in its profile), then `vauth attach --cdp http://127.0.0.1:PORT`. Firefox: join the \
+            WebDriver BiDi session your suite drives, `vauth attach --bidi ws://127.0.0.1:PORT/session/ID` (the \
+            session's webSocketUrl capability). vauth covers every page and frame, also later ones, and answers \
+            publicKey create/get with this keystore and policy; the origin is the frame's as the browser reports \
+            it. One line per ceremony on stderr. Stops on SIGINT/SIGTERM or when the browser closes.
             """)
     package static let serve = CommandEntry(
         "serve", .services,

@@ -2,13 +2,15 @@ import VauthAuthenticator
 import VauthCrypto
 import VauthWebAuthn
 
-/// Moving credentials in and out of vauth: vauth's own export format and the Chrome DevTools
+/// Moving credentials in and out of vauth: vauth's own export format, the Chrome DevTools
 /// Protocol `WebAuthn.Credential` shape, so a credential can go into headless Chromium's virtual
-/// authenticator (`WebAuthn.addCredential`) and come back (`WebAuthn.getCredentials`).
+/// authenticator (`WebAuthn.addCredential`) and come back (`WebAuthn.getCredentials`), and
+/// Playwright's `VirtualCredential` (PlaywrightCredentials.swift).
 public enum CredentialTransfer {
     public enum Format: String, Sendable, CaseIterable {
         case vauth
         case cdp
+        case playwright
     }
 
     public struct Error: Swift.Error, Sendable, CustomStringConvertible {
@@ -30,6 +32,8 @@ public enum CredentialTransfer {
             ])
         case .cdp:
             return .object([("credentials", .array(try records.map(cdpObject)))])
+        case .playwright:
+            return try playwrightDocument(records)
         }
     }
 
@@ -101,8 +105,10 @@ public enum CredentialTransfer {
 
     // MARK: - Import
 
-    /// Reads a CDP `{"credentials": [...]}` document, a single CDP credential object, or vauth's
-    /// own export. Every credential is checked (its private key must parse) before any is returned.
+    /// Reads a CDP `{"credentials": [...]}` document, a single CDP credential object, vauth's own
+    /// export, or Playwright's credentials (a storageState with `credentials`, an array of
+    /// VirtualCredentials, or one). Every credential is checked (its private key must parse)
+    /// before any is returned.
     ///
     /// Names longer than a credential may store (`rpName`, `userName`, `userDisplayName`: 64
     /// bytes, ``NameTruncation``) are imported truncated, as an authenticator stores them, rather
@@ -110,6 +116,12 @@ public enum CredentialTransfer {
     /// longer ones, and the credential itself is intact. `notice` hears one line per truncated name.
     public static func importRecords(_ document: JSONValue, now: Int64, notice: (String) -> Void = { _ in }) throws -> [CredentialRecord] {
         try refuseDuplicateMembers(document, path: "")
+        if let items = document["credentials"]?.arrayValue ?? document.arrayValue,
+           !items.isEmpty, items.allSatisfy(isPlaywrightCredential) {
+            let name = document.arrayValue == nil ? "credentials" : ""
+            return try unique(items.enumerated().map { try playwrightRecord($0.element, path: "\(name)[\($0.offset)]", now: now) })
+        }
+        if isPlaywrightCredential(document) { return [try playwrightRecord(document, path: "credential", now: now)] }
         if document["format"]?.stringValue == formatName {
             guard document["version"]?.numberValue == 1 else { throw Error("unsupported vauth export version") }
             guard let items = document["credentials"]?.arrayValue else { throw Error("missing member credentials") }
@@ -121,7 +133,7 @@ public enum CredentialTransfer {
         if document["credentialId"] != nil, document["privateKey"] != nil {
             return [try cdpRecord(document, path: "credential", now: now, notice: notice)]
         }
-        throw Error("not a vauth export, a CDP {\"credentials\": [...]} document or a CDP credential")
+        throw Error("not a vauth export, a CDP {\"credentials\": [...]} document, a CDP credential, or Playwright credentials")
     }
 
     /// An import file is vauth's own format (or Chromium's, written by a program), never what a

@@ -4,26 +4,39 @@ import Foundation
 import VauthAuthenticator
 import VauthBridge
 import VauthCLI
+import VauthCrypto
 import VauthKeystore
 import VauthWebAuthn
 
-/// `vauth attach`: vauth answers a running Chromium's `navigator.credentials` through the
-/// DevTools Protocol, until stopped (SIGINT, SIGTERM) or until the browser closes.
+/// `vauth attach`: vauth answers a running browser's `navigator.credentials`, through the
+/// DevTools Protocol (Chromium) or WebDriver BiDi (Firefox), until stopped (SIGINT, SIGTERM) or
+/// until the browser closes.
 struct AttachCommand: AsyncParsableCommand {
     static let configuration = CommandCatalogue.attach.configuration()
 
     @OptionGroup var global: KeystoreOptions
     @OptionGroup var authenticator: AuthenticatorOptions
 
-    @Option(help: ArgumentHelp("The browser's DevTools address, e.g. http://127.0.0.1:9222.", valueName: "url"))
-    var cdp: String
+    @Option(help: ArgumentHelp("Chromium's DevTools address, e.g. http://127.0.0.1:9222.", valueName: "url"))
+    var cdp: String?
+
+    @Option(help: ArgumentHelp("A WebDriver BiDi session's WebSocket (Firefox), ws://127.0.0.1:PORT/session/ID.", valueName: "url"))
+    var bidi: String?
 
     @Option(help: "Authenticator attachment to report: platform or cross-platform (default: follow the RP, else cross-platform).")
     var attachment: AuthenticatorAttachment?
 
     func run() async throws {
-        let address: URL
-        do { address = try DevToolsEndpoint.parseAddress(cdp) } catch { throw CLIError.badInput(error.description) }
+        enum Target { case devTools(URL), webDriverBiDi(URL) }
+        let target: Target
+        switch (cdp, bidi) {
+        case (let cdp?, nil):
+            do { target = .devTools(try DevToolsEndpoint.parseAddress(cdp)) } catch { throw CLIError.badInput(error.description) }
+        case (nil, let bidi?):
+            do { target = .webDriverBiDi(try WebDriverBiDiSession.parseAddress(bidi)) } catch { throw CLIError.badInput(error.description) }
+        default:
+            throw CLIError.badInput("attach needs exactly one of --cdp http://host:port (Chromium) and --bidi ws://host:port/session/ID (Firefox)")
+        }
         // Flags are checked, and the keystore unlocked once, before anything is attached.
         let path = global.path
         let exists = try KeystoreFile.exists(at: path)
@@ -36,19 +49,29 @@ struct AttachCommand: AsyncParsableCommand {
         }
         policy = try authenticator.apply(to: policy)
 
-        let endpoint: DevToolsEndpoint
-        do { endpoint = try await DevToolsEndpoint.discover(address) } catch let error as BridgeError {
-            throw CLIError.refused(error.description)
+        let browser: Bridge.Browser
+        let description: String
+        switch target {
+        case .devTools(let address):
+            let endpoint: DevToolsEndpoint
+            do { endpoint = try await DevToolsEndpoint.discover(address) } catch let error as BridgeError {
+                throw CLIError.refused(error.description)
+            }
+            browser = .devTools(endpoint)
+            description = "\(endpoint.browser) at \(address.absoluteString)"
+        case .webDriverBiDi(let session):
+            browser = .webDriverBiDi(session)
+            description = "the WebDriver BiDi session \(session.absoluteString)"
         }
         let performer = KeystorePerformer(options: global, authenticator: authenticator, attachment: attachment, unlock: unlock,
                                           capabilitiesAtStart: KeystorePerformer.capabilities(policy: policy, attachment: attachment))
-        let bridge = Bridge(endpoint: endpoint, performer: performer, log: { Terminal.note("attach: \($0)") })
+        let bridge = Bridge(browser: browser, performer: performer, log: { Terminal.note("attach: \($0)") })
 
         let signals = Self.stopOnSignals { Task { await bridge.stop() } }
         defer { signals.forEach { $0.cancel() } }
         do {
             try await bridge.run {
-                Terminal.note("attach: serving \(endpoint.browser) at \(address.absoluteString) with \(path) (stop with Ctrl-C)")
+                Terminal.note("attach: serving \(description) with \(path) (stop with Ctrl-C)")
             }
         } catch let error as BridgeError {
             throw CLIError.refused(error.description)
@@ -78,17 +101,29 @@ private struct KeystorePerformer: CeremonyPerformer, @unchecked Sendable {
     let attachment: AuthenticatorAttachment?
     let unlock: KeystoreUnlock
 
-    func create(_ options: PublicKeyCredentialCreationOptions, caller: CallerContext) throws -> RegistrationResponseJSON {
+    /// The credential stays staged, with the keystore open (and its write lock held), until the
+    /// bridge has asked the page whether its call still waits: a moment, bounded by the browser
+    /// command timeout.
+    func create(_ options: PublicKeyCredentialCreationOptions, caller: CallerContext) throws -> any StagedRegistration {
         let file = try open(create: true)
-        defer { file.close() }
-        let ceremony = try Ceremony(file: file, authenticator: authenticator, configuration: configuration(caller))
-        let response = try ceremony.client.create(options, origin: caller.origin)
-        try ceremony.commit()
-        return response
+        do {
+            let ceremony = try Ceremony(file: file, authenticator: authenticator, configuration: configuration(caller))
+            let response = try ceremony.client.create(options, origin: caller.origin)
+            return StagedKeystoreRegistration(file: file, ceremony: ceremony, response: response, reopen: { try self.open(create: false) })
+        } catch {
+            file.close()
+            throw error
+        }
     }
 
     func get(_ options: PublicKeyCredentialRequestOptions, caller: CallerContext) throws -> AuthenticationResponseJSON {
         guard try KeystoreFile.exists(at: self.options.path) else {
+            // No keystore yet, so no credential: the same ceremony on an empty store refuses the
+            // call as it would with one (a bad RP ID is still a SecurityError, not "no credential").
+            let identity = try AuthenticatorIdentity.generate(now: Authenticator.systemClock() / 1000)
+            let client = WebAuthnClient(authenticator: Authenticator(identity: identity, store: InMemoryCredentialStore()),
+                                        configuration: configuration(caller))
+            _ = try client.get(options, origin: caller.origin)
             throw WebAuthnClientError(.notAllowed, "no credential for this RP: there is no keystore at \(self.options.path) yet")
         }
         let file = try open(create: false)
@@ -124,5 +159,40 @@ private struct KeystorePerformer: CeremonyPerformer, @unchecked Sendable {
             creation = .init(identity: try AuthenticatorIdentity.generate(now: Authenticator.systemClock() / 1000), scrypt: options.scrypt)
         }
         return try KeystoreFile(path: path, unlock: unlock, access: .readWrite, creating: creation)
+    }
+}
+
+/// A registration held in a ``Ceremony``'s staged store with its keystore open, until the bridge
+/// commits or discards it. Used by one ceremony at a time on the bridge's ceremony thread, which
+/// is what makes `@unchecked Sendable` true.
+private final class StagedKeystoreRegistration: StagedRegistration, @unchecked Sendable {
+    let response: RegistrationResponseJSON
+    private var file: KeystoreFile?
+    private let ceremony: Ceremony
+    private let reopen: () throws -> KeystoreFile
+
+    init(file: KeystoreFile, ceremony: Ceremony, response: RegistrationResponseJSON, reopen: @escaping () throws -> KeystoreFile) {
+        self.file = file
+        self.ceremony = ceremony
+        self.response = response
+        self.reopen = reopen
+    }
+
+    func commit() throws {
+        defer { discard() }
+        try ceremony.commit()
+    }
+
+    func discard() {
+        file?.close()
+        file = nil
+    }
+
+    func remove() throws {
+        discard()
+        guard let id = Base64.urlDecode(response.id) else { return }
+        let file = try reopen()
+        defer { file.close() }
+        _ = try file.delete(ids: [id])
     }
 }

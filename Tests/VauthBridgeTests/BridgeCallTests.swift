@@ -38,8 +38,8 @@ struct BridgeCallTests {
             _ = try BridgeCall(payload: payload)
             Issue.record("accepted \(payload)")
         } catch {
-            let outcome = BridgeOutcome(failure: error, kind: "call", origin: "https://example.com", rpId: nil)
-            #expect(outcome.name == "TypeError")
+            let refusal = BridgeRefusal(error, profile: .chromium)
+            #expect(refusal.name == "TypeError")
         }
     }
 
@@ -48,17 +48,24 @@ struct BridgeCallTests {
         #expect(BridgeCall.number(in: payload) == nil)
     }
 
-    @Test func refusalsKeepTheirDOMExceptionNames() {
+    @Test func refusalsKeepTheirDOMExceptionNamesAndGetTheBrowsersMessages() {
         let cases: [(WebAuthnClientError.Kind, String)] = [
             (.notAllowed, "NotAllowedError"), (.invalidState, "InvalidStateError"), (.security, "SecurityError"),
             (.notSupported, "NotSupportedError"), (.syntax, "TypeError"), (.type, "TypeError"), (.storage, "UnknownError"),
         ]
-        for (kind, name) in cases {
-            let outcome = BridgeOutcome(failure: WebAuthnClientError(kind, "why"), kind: "get", origin: "https://example.com", rpId: "example.com")
-            #expect(outcome.name == name)
-            #expect(outcome.answer?["error"]?["name"]?.stringValue == name)
-            #expect(outcome.logLine == "get origin=https://example.com rpId=example.com: \(name): why")
+        for profile in [BrowserProfile.chromium, .firefox] {
+            for (kind, name) in cases {
+                let refusal = BridgeRefusal(WebAuthnClientError(kind, "CTAP2_ERR_NO_CREDENTIALS: no credential for example.com"), profile: profile)
+                #expect(refusal.name == name)
+                #expect(refusal.answer["error"]?.stringValue == name)
+                // The page gets the browser's words; the detail is for vauth's log only.
+                #expect(!refusal.pageMessage.contains("CTAP2"))
+                #expect(refusal.detail.contains("CTAP2_ERR_NO_CREDENTIALS"))
+                if name != "TypeError" { #expect(refusal.pageMessage == profile.message(name)) }
+            }
         }
+        #expect(BridgeRefusal(WebAuthnClientError(.type, "user.id must be 1 to 64 bytes, not 65"), profile: .chromium).pageMessage
+                == "User handle exceeds 64 bytes.")
     }
 }
 
@@ -81,19 +88,23 @@ struct FrameTreeTests {
     @Test func contextsAreForgottenWithTheirSession() {
         var registry = FrameRegistry()
         registry.attached(session: "S", targetId: "T", type: "page", parent: nil)
-        registry.record(DevToolsEvent(method: "Runtime.executionContextCreated",
+        registry.record(ProtocolEvent(method: "Runtime.executionContextCreated",
                                       params: ["context": ["id": 7, "origin": "http://localhost:8000", "auxData": ["frameId": "top"]]],
                                       sessionId: "S"))
         #expect(registry.context(session: "S", id: 7) == .init(origin: "http://localhost:8000", frameId: "top"))
         #expect(registry.context(session: "other", id: 7) == nil)
-        registry.record(DevToolsEvent(method: "Runtime.executionContextsCleared", params: [:], sessionId: "S"))
+        registry.record(ProtocolEvent(method: "Runtime.executionContextsCleared", params: [:], sessionId: "S"))
         #expect(registry.context(session: "S", id: 7) == nil)
     }
 
-    @Test func scriptHasItsNamesFilledIn() {
-        #expect(!InjectedScript.source.contains("@BINDING@"))
-        #expect(!InjectedScript.source.contains("@ANSWER@"))
-        #expect(InjectedScript.source.contains("globalThis['\(InjectedScript.bindingName)']"))
+    @Test func bothAdaptersCarryTheOneCore() {
+        let profile = BrowserProfile.chromium.json(capabilities: .init(userVerifyingPlatformAuthenticator: true, conditionalGet: true),
+                                                   limits: .init())
+        let devTools = InjectedScript.devTools(binding: "__vabc", listenerType: "vdef", profile: profile)
+        let biDi = InjectedScript.webDriverBiDi(profile: profile)
+        #expect(devTools.contains(InjectedScript.core) && biDi.contains(InjectedScript.core))
+        #expect(devTools.contains("delete globalThis[\"__vabc\"]"))
+        #expect(!InjectedScript.core.contains("globalThis.__") && !InjectedScript.core.contains("window.__"))
     }
 }
 

@@ -6,7 +6,7 @@ import VauthWebAuthn
 
 extension CredentialTransfer.Format: ExpressibleByArgument {}
 
-/// `vauth export [ID] [--format vauth|cdp]`: credentials with their private keys.
+/// `vauth export [ID] [--format vauth|cdp|playwright]`: credentials with their private keys.
 package struct ExportCommand: AsyncParsableCommand {
     package static let configuration = CommandCatalogue.export.configuration()
 
@@ -16,7 +16,7 @@ package struct ExportCommand: AsyncParsableCommand {
     @Argument(parsing: .allUnrecognized, help: "Only this credential (base64url id).")
     var credentialIds: [String] = []
 
-    @Option(help: "vauth (default) or cdp (WebAuthn.Credential, standard base64).")
+    @Option(help: "vauth (default), cdp (WebAuthn.Credential, standard base64) or playwright (a storageState whose credentials are Playwright VirtualCredentials; ES256 only).")
     var format: CredentialTransfer.Format = .vauth
 
     package init() {}

@@ -5,7 +5,7 @@ import VauthKeystore
 import VauthTransfer
 import VauthWebAuthn
 
-/// `vauth import [FILE|-]`: CDP credentials or a vauth export.
+/// `vauth import [FILE|-]`: CDP or Playwright credentials, or a vauth export.
 package struct ImportCommand: AsyncParsableCommand {
     package static let configuration = CommandCatalogue.importCredentials.configuration()
 

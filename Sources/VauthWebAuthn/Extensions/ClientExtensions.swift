@@ -6,6 +6,7 @@ enum ClientExtensions {
     static let registered: [any ClientExtension.Type] = [
         CredPropsClientExtension.self,
         CredProtectClientExtension.self,
+        LargeBlobClientExtension.self,
         PRFClientExtension.self,
     ]
 

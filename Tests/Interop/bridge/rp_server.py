@@ -16,6 +16,7 @@ from webauthn import (generate_authentication_options, generate_registration_opt
                       verify_authentication_response, verify_registration_response)
 from webauthn.helpers.structs import AttestationConveyancePreference
 from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
+from webauthn.helpers.cose import COSEAlgorithmIdentifier
 from webauthn.helpers.structs import (AuthenticatorSelectionCriteria, PublicKeyCredentialDescriptor,
                                       ResidentKeyRequirement, UserVerificationRequirement)
 
@@ -40,7 +41,8 @@ class RelyingParty:
                 authenticator_selection=AuthenticatorSelectionCriteria(
                     resident_key=ResidentKeyRequirement(body.get("residentKey", "required")),
                     user_verification=UserVerificationRequirement(body.get("userVerification", "preferred"))),
-                exclude_credentials=[PublicKeyCredentialDescriptor(id=base64url_to_bytes(c)) for c in body.get("exclude", [])])
+                exclude_credentials=[PublicKeyCredentialDescriptor(id=base64url_to_bytes(c)) for c in body.get("exclude", [])],
+                supported_pub_key_algs=[COSEAlgorithmIdentifier(a) for a in body["algorithms"]] if "algorithms" in body else None)
             with self.lock:
                 self.challenges[host] = options.challenge
             return json.loads(options_to_json(options))

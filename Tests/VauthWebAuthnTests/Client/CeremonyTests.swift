@@ -117,7 +117,7 @@ struct CeremonyTests {
         }
         let plain = try client.create(creationOptions(), origin: exampleOrigin)
         #expect(plain.clientExtensionResults.json == [:], "credProps only when asked; unknown extensions are not echoed")
-        let unknown = try client.create(creationOptions(extensions: ["largeBlob": ["support": "required"], "minPinLength": true]), origin: exampleOrigin)
+        let unknown = try client.create(creationOptions(extensions: ["devicePubKey": ["attestation": "none"], "minPinLength": true]), origin: exampleOrigin)
         #expect(unknown.clientExtensionResults.json == [:])
     }
 

@@ -19,7 +19,7 @@ struct ClientExtensionTests {
         let parsed = try PublicKeyCredentialCreationOptions(json: """
         {"rp": {"name": "X"}, "user": {"id": "AQ", "name": "a", "displayName": "A"}, "challenge": "AAAA",
          "pubKeyCredParams": [], "extensions": {"credProps": false, "enforceCredentialProtectionPolicy": false,
-                                                "credentialProtectionPolicy": "notAPolicy", "largeBlob": {"support": "required"}}}
+                                                "credentialProtectionPolicy": "notAPolicy", "devicePubKey": {"attestation": "none"}}}
         """)
         #expect(parsed.extensions == RegistrationExtensionInputs())
         var enforced = RegistrationExtensionInputs()

@@ -36,6 +36,7 @@ struct OptionsParsingTests {
         extensions.credProps = true
         extensions.credentialProtectionPolicy = .userVerificationRequired
         extensions.prf = PRFInputs(eval: PRFValues(first: [1], second: [2]))
+        extensions.largeBlob = LargeBlobInputs(support: "preferred")
         #expect(options.extensions == extensions)
     }
 

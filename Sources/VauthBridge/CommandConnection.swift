@@ -1,29 +1,32 @@
 import NIOConcurrencyHelpers
 import VauthWebAuthn
 
-/// One DevTools Protocol event: `method`, `params`, and the flattened session it came from (nil
-/// for the browser's own session).
-struct DevToolsEvent: Sendable {
+/// One protocol event: `method`, `params`, and (DevTools Protocol) the flattened session it came
+/// from (nil for the browser's own session and for WebDriver BiDi).
+struct ProtocolEvent: Sendable {
     let method: String
     let params: JSONValue
     let sessionId: String?
 }
 
-/// The DevTools Protocol over one WebSocket: numbered commands whose answers are awaited, and
-/// events in arrival order. With `flatten: true` every attached target shares this connection,
-/// told apart by `sessionId` (Chrome DevTools Protocol, Target domain).
-final class DevToolsConnection: Sendable {
+/// A browser automation protocol over one WebSocket: numbered commands whose answers are awaited,
+/// and events in arrival order. The DevTools Protocol and WebDriver BiDi share this shape
+/// (`{id, method, params}` out; an answer with the same `id`, or an event with a `method`, in);
+/// they differ only in how an error answer reads. With the DevTools Protocol's `flatten: true`
+/// every attached target shares the connection, told apart by `sessionId`.
+final class CommandConnection: Sendable {
     private struct State {
         var nextId = 1
         var waiting: [Int: CheckedContinuation<JSONValue, any Error>] = [:]
+        var deadlines: [Int: Task<Void, Never>] = [:]
         var closed: (any Error)?
     }
 
     private let socket: WebSocketConnection
     private let state = NIOLockedValueBox(State())
     /// Events in the order the browser sent them; finishes when the connection ends.
-    let events: AsyncStream<DevToolsEvent>
-    private let eventSink: AsyncStream<DevToolsEvent>.Continuation
+    let events: AsyncStream<ProtocolEvent>
+    private let eventSink: AsyncStream<ProtocolEvent>.Continuation
     /// Outgoing messages, written by ``pump()`` one at a time in the order they were sent: the
     /// browser runs a session's commands in the order it reads them, and the attach sequence
     /// depends on that order.
@@ -32,11 +35,16 @@ final class DevToolsConnection: Sendable {
 
     init(socket: WebSocketConnection) {
         self.socket = socket
-        (events, eventSink) = AsyncStream<DevToolsEvent>.makeStream()
+        (events, eventSink) = AsyncStream<ProtocolEvent>.makeStream()
         (outgoing, outgoingSink) = AsyncStream<String>.makeStream()
     }
 
-    /// Sends `method` and waits for its result; a protocol error answer throws.
+    /// How long a command may wait for its answer: a browser that stopped answering (stopped,
+    /// overloaded, a message lost) fails the command instead of holding the bridge forever.
+    static let commandTimeout: Duration = .seconds(30)
+
+    /// Sends `method` and waits for its result, at most ``commandTimeout``; a protocol error
+    /// answer throws.
     @discardableResult
     func send(_ method: String, _ params: JSONValue = [:], session: String? = nil) async throws -> JSONValue {
         var message: [(String, JSONValue)] = []
@@ -54,10 +62,15 @@ final class DevToolsConnection: Sendable {
             let accepted: Bool = state.withLockedValue { state in
                 guard state.closed == nil else { return false }
                 state.waiting[id] = continuation
+                state.deadlines[id] = Task { [weak self] in
+                    try? await Task.sleep(for: Self.commandTimeout)
+                    if Task.isCancelled { return }
+                    self?.answer(id, .failure(BridgeError.protocolError("the browser did not answer \(method) within \(Self.commandTimeout)")))
+                }
                 return true
             }
             guard accepted else {
-                continuation.resume(throwing: BridgeError.protocolError("the DevTools connection is closed"))
+                continuation.resume(throwing: BridgeError.protocolError("the browser connection is closed"))
                 return
             }
             outgoingSink.yield(text)
@@ -67,7 +80,7 @@ final class DevToolsConnection: Sendable {
     /// Puts a marker in ``events`` behind every event read so far: when the consumer reaches it,
     /// it has handled all of them.
     func barrier() {
-        eventSink.yield(DevToolsEvent(method: Self.barrierMethod, params: [:], sessionId: nil))
+        eventSink.yield(ProtocolEvent(method: Self.barrierMethod, params: [:], sessionId: nil))
     }
 
     static let barrierMethod = "vauth.barrier"
@@ -78,7 +91,8 @@ final class DevToolsConnection: Sendable {
     }
 
     private func answer(_ id: Int, _ result: Result<JSONValue, any Error>) {
-        let continuation = state.withLockedValue { $0.waiting.removeValue(forKey: id) }
+        let (continuation, deadline) = state.withLockedValue { ($0.waiting.removeValue(forKey: id), $0.deadlines.removeValue(forKey: id)) }
+        deadline?.cancel()
         continuation?.resume(with: result)
     }
 
@@ -91,27 +105,30 @@ final class DevToolsConnection: Sendable {
             }
         }
         defer { writer.cancel() }
-        var ending: any Error = BridgeError.protocolError("the browser closed the DevTools connection")
+        var ending: any Error = BridgeError.protocolError("the browser closed the connection")
         do {
             for try await text in socket.messages {
                 guard let message = try? JSONParser.parse(text) else { continue }
                 if let id = message["id"]?.numberValue {
                     if let error = message["error"] {
-                        let reason = error["message"]?.stringValue ?? "error"
-                        answer(Int(id), .failure(BridgeError.protocolError("\(reason)")))
+                        // DevTools: {"error": {"code", "message"}}; BiDi: {"error": "no such frame", "message"}.
+                        let reason = error["message"]?.stringValue
+                            ?? [error.stringValue, message["message"]?.stringValue].compactMap { $0 }.joined(separator: ": ")
+                        answer(Int(id), .failure(BridgeError.protocolError(reason)))
                     } else {
                         answer(Int(id), .success(message["result"] ?? [:]))
                     }
                 } else if let method = message["method"]?.stringValue {
-                    eventSink.yield(DevToolsEvent(method: method, params: message["params"] ?? [:], sessionId: message["sessionId"]?.stringValue))
+                    eventSink.yield(ProtocolEvent(method: method, params: message["params"] ?? [:], sessionId: message["sessionId"]?.stringValue))
                 }
             }
         } catch {
-            ending = BridgeError.protocolError("the DevTools connection broke: \(error)")
+            ending = BridgeError.protocolError("the browser connection broke: \(error)")
         }
         let waiting = state.withLockedValue { state in
             state.closed = ending
-            defer { state.waiting = [:] }
+            for deadline in state.deadlines.values { deadline.cancel() }
+            defer { state.waiting = [:]; state.deadlines = [:] }
             return state.waiting
         }
         for continuation in waiting.values { continuation.resume(throwing: ending) }
