@@ -4,9 +4,11 @@ import Glibc
 import Darwin
 #endif
 
-/// Timing on a shared, noisy machine: each measurement runs for a fixed time in several rounds,
-/// interleaved with the measurements it is compared with, and keeps its best round (the rate the
-/// code reaches when the machine lets it).
+/// Timing on a shared, noisy machine. Everything compared is measured in **alternating slices**:
+/// a slice of each operation in turn, then again, for several rounds, so that a burst of load
+/// from another process falls on all of them alike. Each operation's result is the median of its
+/// slices with the lowest and highest slice as the spread, and each ratio is the median of the
+/// per-round ratios (both rates from the same moments), never a ratio of two bests.
 enum Measure {
     /// Monotonic seconds.
     static func now() -> Double {
@@ -15,59 +17,93 @@ enum Measure {
         return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
-    /// Operations per second of `body` over about `seconds` (at least `minimum` operations).
-    static func rate(seconds: Double, minimum: Int = 3, _ body: () throws -> Void) throws -> Double {
-        try body()  // warm up lazy state outside the timing
-        let start = now()
-        var count = 0, elapsed = 0.0
-        repeat {
-            // Batches keep the clock reads out of the cost of fast operations.
-            let batch = count < 8 ? 1 : 8
-            for _ in 0..<batch { try body() }
-            count += batch
-            elapsed = now() - start
-        } while elapsed < seconds || count < minimum
-        return Double(count) / elapsed
-    }
+    /// One operation under measurement. `run(seconds)` performs it repeatedly for about that long
+    /// (at least once) and returns how many times and in how many seconds; an operation timed
+    /// elsewhere (a child process timing itself) returns its own numbers.
+    struct Operation {
+        let name: String
+        let run: (Double) throws -> (count: Int, seconds: Double)
 
-    /// Rates of several operations measured in alternating slices of about `slice` seconds for
-    /// `seconds` in all: a ratio between them is then immune to the machine's load drifting
-    /// (each gets the same share of good and bad moments), which separate rounds are not.
-    static func interleaved(seconds: Double, slice: Double = 0.02, _ bodies: [() throws -> Void]) throws -> [Double] {
-        for body in bodies { try body() }  // warm up
-        var counts = [Int](repeating: 0, count: bodies.count)
-        var times = [Double](repeating: 0, count: bodies.count)
-        let end = now() + seconds
-        repeat {
-            for (index, body) in bodies.enumerated() {
-                let start = now()
-                var elapsed = 0.0
+        /// An operation this process times: `body` in a loop, the clock read every few calls.
+        init(_ name: String, _ body: @escaping () throws -> Void) {
+            self.name = name
+            run = { seconds in
+                let start = Measure.now()
+                var count = 0, elapsed = 0.0
                 repeat {
                     try body()
-                    counts[index] += 1
-                    elapsed = now() - start
-                } while elapsed < slice
-                times[index] += elapsed
+                    count += 1
+                    elapsed = Measure.now() - start
+                } while elapsed < seconds
+                return (count, elapsed)
             }
-        } while now() < end
-        return zip(counts, times).map { Double($0) / $1 }
+        }
+
+        init(name: String, timedElsewhere: @escaping (Double) throws -> (count: Int, seconds: Double)) {
+            self.name = name
+            run = timedElsewhere
+        }
     }
 
-    /// Median seconds of `iterations` runs of `body`.
-    static func median(iterations: Int, _ body: () throws -> Void) throws -> Double {
-        try body()
-        var samples: [Double] = []
-        for _ in 0..<iterations {
-            let start = now()
-            try body()
-            samples.append(now() - start)
+    /// Rates (operations per second) of `operations`, `rounds` slices each of about `slice`
+    /// seconds, alternating; index [operation][round]. Each operation runs once before timing
+    /// starts (lazy state, page cache), and the order within a round rotates so that no
+    /// operation always follows the same one.
+    static func slices(_ operations: [Operation], rounds: Int, slice: Double) throws -> [[Double]] {
+        for operation in operations { _ = try operation.run(0) }
+        var rates = [[Double]](repeating: [], count: operations.count)
+        for round in 0..<rounds {
+            for step in 0..<operations.count {
+                let index = (step + round) % operations.count
+                let (count, seconds) = try operations[index].run(slice)
+                rates[index].append(Double(count) / max(seconds, 1e-9))
+            }
         }
-        samples.sort()
-        return samples[samples.count / 2]
+        return rates
+    }
+}
+
+/// The median of some samples and their spread (lowest and highest).
+struct Statistic: Sendable {
+    var median: Double
+    var low: Double
+    var high: Double
+    var samples: Int
+
+    init(_ values: [Double]) {
+        precondition(!values.isEmpty, "a statistic of no samples")
+        let sorted = values.sorted()
+        let middle = sorted.count / 2
+        median = sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+        low = sorted[0]
+        high = sorted[sorted.count - 1]
+        samples = sorted.count
+    }
+
+    /// Per-round quotients `numerator[i] / denominator[i]`: a ratio of rates from the same moments.
+    static func ratio(_ numerator: [Double], _ denominator: [Double]) -> Statistic {
+        Statistic(zip(numerator, denominator).map { $0 / $1 })
+    }
+
+    /// The same measurement in another unit (rates to milliseconds per operation: 1000 / rate).
+    func map(_ transform: (Double) -> Double) -> Statistic {
+        let values = [transform(low), transform(median), transform(high)]
+        var result = self
+        result.median = values[1]
+        result.low = min(values[0], values[2])
+        result.high = max(values[0], values[2])
+        return result
     }
 }
 
 struct BenchmarkError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+extension Optional {
+    func orThrow(_ message: String) throws -> Wrapped {
+        guard let self else { throw BenchmarkError(message) }
+        return self
+    }
 }

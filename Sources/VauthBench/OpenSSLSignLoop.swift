@@ -1,4 +1,5 @@
 import COpenSSL
+import VauthCrypto
 
 /// OpenSSL's own signing loop, run in this process: the limit an authenticator's signature path is
 /// measured against. It is what `openssl speed ecdsap256` / `ed25519` / `rsa2048` time — one key,
@@ -43,6 +44,15 @@ final class OpenSSLSignLoop {
         EVP_PKEY_free(pkey)
     }
 
+    /// OpenSSL's key type name for a COSE algorithm.
+    static func typeName(_ algorithm: COSEAlgorithm) -> String {
+        switch algorithm {
+        case .es256: return "EC"
+        case .edDSA: return "ED25519"
+        case .rs256: return "RSA"
+        }
+    }
+
     /// One signature.
     func sign() throws {
         var length = signature.count
@@ -50,5 +60,28 @@ final class OpenSSLSignLoop {
             ? EVP_DigestSign(mdContext, &signature, &length, message, message.count)
             : EVP_PKEY_sign(pkeyContext, &signature, &length, digest, digest.count)
         guard ok == 1 else { throw BenchmarkError("OpenSSL sign failed") }
+    }
+}
+
+/// OpenSSL generating key pairs of one type in a loop (P-256, Ed25519, RSA-2048), the context set
+/// up once: the floor under any makeCredential, which must make a new key.
+final class OpenSSLKeygenLoop {
+    private let context: OpaquePointer
+
+    init(typeName: String) throws {
+        guard let context = EVP_PKEY_CTX_new_from_name(nil, typeName, nil) else { throw BenchmarkError("EVP_PKEY_CTX_new_from_name(\(typeName))") }
+        self.context = context
+        guard EVP_PKEY_keygen_init(context) == 1 else { throw BenchmarkError("EVP_PKEY_keygen_init") }
+        if typeName == "EC" { _ = EVP_PKEY_CTX_set_ec_paramgen_curve_nid(context, NID_X9_62_prime256v1) }
+        if typeName == "RSA" { _ = EVP_PKEY_CTX_set_rsa_keygen_bits(context, 2048) }
+    }
+
+    deinit { EVP_PKEY_CTX_free(context) }
+
+    /// One key pair, made and freed.
+    func generate() throws {
+        var key: OpaquePointer?
+        guard EVP_PKEY_generate(context, &key) == 1, let key else { throw BenchmarkError("EVP_PKEY_generate") }
+        EVP_PKEY_free(key)
     }
 }

@@ -26,6 +26,38 @@ final class ScratchDirectory {
         }
     }
 
+    /// Copies the file at `source` to `destination` (replacing it), or removes `destination` when
+    /// `source` does not exist: restoring a keystore's files to a saved state between rounds.
+    static func copy(_ source: String, to destination: String) throws {
+        let input = open(source, O_RDONLY | O_CLOEXEC)
+        guard input >= 0 else {
+            unlink(destination)
+            return
+        }
+        defer { close(input) }
+        let output = open(destination, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard output >= 0 else { throw BenchmarkError("cannot create \(destination)") }
+        defer { close(output) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
+            guard count > 0 else { break }
+            guard buffer.withUnsafeBytes({ write(output, $0.baseAddress, count) }) == count else {
+                throw BenchmarkError("cannot write \(destination)")
+            }
+        }
+    }
+
+    /// Drops `path`'s pages from the page cache (`posix_fadvise(POSIX_FADV_DONTNEED)`), so the
+    /// next run reads it from the disk: a cold start without dropping every cache on the machine.
+    static func evictFromPageCache(_ path: String) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        fdatasync(fd)
+        _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_DONTNEED))
+        close(fd)
+    }
+
     /// Removes the directory and the files in it (it has no subdirectories).
     func remove() {
         if let dir = opendir(path) {
@@ -36,6 +68,12 @@ final class ScratchDirectory {
             closedir(dir)
         }
         rmdir(path)
+    }
+
+    /// The directory part of `path`, for saying where a measurement ran.
+    static func parent(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return String(path[..<slash])
     }
 
     /// Whether `mountPoint` is a tmpfs (memory) file system, from /proc/mounts.

@@ -109,7 +109,13 @@ public enum CredentialTransfer {
     /// export, or Playwright's credentials (a storageState with `credentials`, an array of
     /// VirtualCredentials, or one). Every credential is checked (its private key must parse)
     /// before any is returned.
-    public static func importRecords(_ document: JSONValue, now: Int64) throws -> [CredentialRecord] {
+    ///
+    /// Names longer than a credential may store (`rpName`, `userName`, `userDisplayName`: 64
+    /// bytes, ``NameTruncation``) are imported truncated, as an authenticator stores them, rather
+    /// than refused: they are display strings, an export from before vauth truncated may hold
+    /// longer ones, and the credential itself is intact. `notice` hears one line per truncated name.
+    public static func importRecords(_ document: JSONValue, now: Int64, notice: (String) -> Void = { _ in }) throws -> [CredentialRecord] {
+        try refuseDuplicateMembers(document, path: "")
         if let items = document["credentials"]?.arrayValue ?? document.arrayValue,
            !items.isEmpty, items.allSatisfy(isPlaywrightCredential) {
             let name = document.arrayValue == nil ? "credentials" : ""
@@ -119,15 +125,36 @@ public enum CredentialTransfer {
         if document["format"]?.stringValue == formatName {
             guard document["version"]?.numberValue == 1 else { throw Error("unsupported vauth export version") }
             guard let items = document["credentials"]?.arrayValue else { throw Error("missing member credentials") }
-            return try unique(items.enumerated().map { try vauthRecord($0.element, path: "credentials[\($0.offset)]") })
+            return try unique(items.enumerated().map { try vauthRecord($0.element, path: "credentials[\($0.offset)]", notice: notice) })
         }
         if let items = document["credentials"]?.arrayValue {
-            return try unique(items.enumerated().map { try cdpRecord($0.element, path: "credentials[\($0.offset)]", now: now) })
+            return try unique(items.enumerated().map { try cdpRecord($0.element, path: "credentials[\($0.offset)]", now: now, notice: notice) })
         }
         if document["credentialId"] != nil, document["privateKey"] != nil {
-            return [try cdpRecord(document, path: "credential", now: now)]
+            return [try cdpRecord(document, path: "credential", now: now, notice: notice)]
         }
         throw Error("not a vauth export, a CDP {\"credentials\": [...]} document, a CDP credential, or Playwright credentials")
+    }
+
+    /// An import file is vauth's own format (or Chromium's, written by a program), never what a
+    /// page's `JSON.parse` saw: a member given twice means the file was edited or forged, and
+    /// taking either value would hide that, so it is refused (options JSON, by contrast, takes
+    /// the last as `JSON.parse` does). Checked over the whole document, unknown members included.
+    static func refuseDuplicateMembers(_ value: JSONValue, path: String) throws {
+        switch value {
+        case .object(let members):
+            var seen = Set<String>()
+            seen.reserveCapacity(members.count)
+            for (name, member) in members {
+                let child = path.isEmpty ? name : path + "." + name
+                guard seen.insert(name).inserted else { throw Error("\(child) is given twice") }
+                try refuseDuplicateMembers(member, path: child)
+            }
+        case .array(let items):
+            for (index, item) in items.enumerated() { try refuseDuplicateMembers(item, path: "\(path)[\(index)]") }
+        default:
+            break
+        }
     }
 
     /// The same credential id twice in one file is a malformed file, not a keystore conflict.
@@ -159,7 +186,7 @@ public enum CredentialTransfer {
         return rpId
     }
 
-    static func vauthRecord(_ item: JSONValue, path: String) throws -> CredentialRecord {
+    static func vauthRecord(_ item: JSONValue, path: String, notice: (String) -> Void = { _ in }) throws -> CredentialRecord {
         let fields = Fields(item, path: path, decode: Base64.urlDecode)
         let kind = try fields.optionalString("kind").map { (name: String) throws -> CredentialKind in
             guard let kind = CredentialKind(rawValue: name) else {
@@ -200,9 +227,9 @@ public enum CredentialTransfer {
         } ?? 0
         return CredentialRecord(
             id: try fields.credentialId(), rp: RelyingPartyEntity(id: kind == .webAuthn ? try validRPID(try fields.string("rpId"), path: path) : try fields.string("rpId"),
-                                                                 name: try fields.optionalString("rpName")),
-            user: UserEntity(id: try fields.userHandle(required: discoverable) ?? [], name: try fields.optionalString("userName"),
-                             displayName: try fields.optionalString("userDisplayName")),
+                                                                 name: try fields.name("rpName", notice)),
+            user: UserEntity(id: try fields.userHandle(required: discoverable) ?? [], name: try fields.name("userName", notice),
+                             displayName: try fields.name("userDisplayName", notice)),
             algorithm: algorithm, privateKey: privateKey, signCount: try fields.signCount(), signCounterMode: mode,
             discoverable: discoverable, createdAt: createdAt, protection: protection,
             hmacSecret: hmac, backupEligible: try fields.optionalBool("backupEligible") ?? false,
@@ -240,7 +267,7 @@ public enum CredentialTransfer {
         }
     }
 
-    static func cdpRecord(_ item: JSONValue, path: String, now: Int64) throws -> CredentialRecord {
+    static func cdpRecord(_ item: JSONValue, path: String, now: Int64, notice: (String) -> Void = { _ in }) throws -> CredentialRecord {
         let fields = Fields(item, path: path, decode: Base64.decode)
         let privateKey = SecretBytes(try fields.bytes("privateKey"))
         let key = try parseKey(privateKey, path: path)
@@ -252,8 +279,8 @@ public enum CredentialTransfer {
         let backupState = try fields.optionalBool("backupState") ?? false
         return CredentialRecord(
             id: try fields.credentialId(), rp: RelyingPartyEntity(id: rpId),
-            user: UserEntity(id: try fields.userHandle(required: resident) ?? [], name: try fields.optionalString("userName"),
-                             displayName: try fields.optionalString("userDisplayName")),
+            user: UserEntity(id: try fields.userHandle(required: resident) ?? [], name: try fields.name("userName", notice),
+                             displayName: try fields.name("userDisplayName", notice)),
             algorithm: key.algorithm, privateKey: privateKey, signCount: try fields.signCount(), discoverable: resident,
             createdAt: now, backupEligible: backupEligible,
             backedUp: backupEligible && backupState)
@@ -290,6 +317,16 @@ public enum CredentialTransfer {
             guard let value = item[name], value != .null else { return nil }
             guard let string = value.stringValue else { throw Error("\(path).\(name) must be a string") }
             return string
+        }
+
+        /// A display name, truncated as a credential stores it (``NameTruncation``).
+        func name(_ name: String, _ notice: (String) -> Void) throws -> String? {
+            guard let value = try optionalString(name) else { return nil }
+            let kept = NameTruncation.truncated(value)
+            if kept.utf8.count != value.utf8.count {
+                notice("\(path).\(name) has \(value.utf8.count) bytes; imported truncated to \(kept.utf8.count) (names are stored with at most \(NameTruncation.maximumBytes))")
+            }
+            return kept
         }
 
         func optionalBool(_ name: String) throws -> Bool? {

@@ -62,9 +62,10 @@ struct DfnsOptions: ParsableArguments {
     /// The challenge document; offline it must be given (stdin by default).
     func challengeJSON(online: Bool) throws -> JSONValue? {
         guard let path = challenge ?? (online ? nil : "-") else { return nil }
-        let text = try InputFile.read(path, what: "challenge")
+        // A Dfns challenge is a few kilobytes; a megabyte bounds what a wrong file can cost.
+        let bytes = try InputFile.bytes(path, what: "challenge", limit: 1 << 20)
         do {
-            return try JSONParser.parse(text)
+            return try JSONParser.parse(bytes)
         } catch {
             throw CLIError.badInput("challenge \(path) is not JSON: \(error.message)")
         }

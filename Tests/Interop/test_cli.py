@@ -306,6 +306,30 @@ def test_counters_are_per_credential(vauth):
     assert auth_data_counter(response) == 1
 
 
+@pytest.mark.parametrize("position", [0, 64, 199])
+def test_allow_credentials_longer_than_the_authenticator_takes(vauth, position):
+    """Issue 18 item 2: 200 allowCredentials (getInfo's maxCredentialCountInList is 64) used to
+    fail with CTAP2_ERR_LIMIT_EXCEEDED. The client probes batches silently, as Chromium does; the
+    assertion py_webauthn checks is the real one (user present, verified), the counter moved by 2."""
+    assert vauth.run("info").ok().json["maxCredentialCountInList"] == 64
+    registration = register(vauth, resident=False)
+    allow = [b64url(secrets.token_bytes(16)) for _ in range(200)]
+    allow[position] = registration.id
+    options = request_options(allow=allow)
+    response = vauth.get(options, ORIGIN).ok().json
+    verified = verify_authentication_response(
+        credential=response, expected_challenge=challenge_of(options), expected_rp_id=RP, expected_origin=ORIGIN,
+        credential_public_key=registration.public_key, credential_current_sign_count=registration.sign_count,
+        require_user_verification=True)
+    assert response["id"] == registration.id
+    assert auth_data_flags(response) & 0x05 == 0x05
+    assert verified.new_sign_count == registration.sign_count + 2
+    # None of 200 listed: the same refusal as a short list.
+    missing = vauth.get(request_options(allow=[b64url(secrets.token_bytes(16)) for _ in range(200)]), ORIGIN)
+    assert missing.code == 1 and missing.stderr.startswith("vauth: error: NotAllowedError:"), missing.stderr
+    assert "LIMIT_EXCEEDED" not in missing.stderr
+
+
 def test_credential_flag_picks_among_discoverable(vauth):
     alice = register(vauth, user="alice")
     bob = register(vauth, user="bob")

@@ -185,6 +185,15 @@ def test_an_output_path_that_is_a_file_is_refused(tmp_path):
     assert target.read_text() == "keep me"
 
 
+def test_an_empty_output_path_is_refused_and_writes_nothing(tmp_path):
+    # Issue 18 item 5: `--out ''` resolved to the current directory and wrote 98 files into it.
+    done = subprocess.run([vauth_binary(), "fixtures", "--seed", "1", "--count", "1", "--out", ""],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr == "vauth: error: --out needs a folder path, not an empty string\n"
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_manifest_lists_every_file_with_its_sha256():
     assert MANIFEST["generatorVersion"] and MANIFEST["count"] == len(MANIFEST["files"])
     for entry in MANIFEST["files"]:

@@ -500,6 +500,49 @@ def test_the_same_id_twice_in_one_file_is_bad_input(vauth):
     assert vauth.state() == before
 
 
+def _with_member_twice(document: dict, path: list, name: str, first) -> str:
+    """The compact JSON of `document` with member `name` of the object at `path` written twice:
+    `first`, then the document's own value (the one JSON.parse would keep)."""
+    text = json.dumps(document, separators=(",", ":"))
+    target = document
+    for step in path:
+        target = target[step]
+    own = json.dumps({name: target[name]}, separators=(",", ":"))[1:-1]
+    twice = json.dumps({name: first}, separators=(",", ":"))[1:-1] + "," + own
+    assert text.count(own) == 1, own
+    return text.replace(own, twice)
+
+
+@pytest.mark.parametrize("fmt", ["vauth", "cdp"])
+@pytest.mark.parametrize("where, name, first, reason", [
+    (["credentials", 0], "rpId", "evil.example", "credentials[0].rpId is given twice"),
+    (["credentials", 0], "privateKey", "AAAA", "credentials[0].privateKey is given twice"),
+    ([], "credentials", [], "credentials is given twice"),
+])
+def test_import_refuses_a_member_given_twice(vauth, tmp_path, fmt, where, name, first, reason):
+    """Issue 18 item 3: an import with two rpIds was accepted (the last won). An import file is
+    written by a program, so a repeated member is a forged or edited file: refused, keystore kept."""
+    vauth.create(creation_options("exported"), ORIGIN).ok()
+    document = json.loads(vauth.run("export", "--format", fmt, "--compact").ok().stdout)
+    (tmp_path / "other").mkdir()
+    other = VauthCLI(tmp_path / "other")
+    before = other.state()
+    result = other.run("import", input=_with_member_twice(document, where, name, first))
+    assert_error(result, 2, "import file: " + reason)
+    assert other.state() == before
+    # The same document without the repetition imports.
+    other.run("import", input=json.dumps(document)).ok()
+
+
+def test_import_refuses_a_repeated_unknown_member_too(vauth, tmp_path):
+    exported = _export_one(vauth)
+    exported["credentials"][0]["note"] = "x"
+    (tmp_path / "other").mkdir()
+    other = VauthCLI(tmp_path / "other")
+    result = other.run("import", input=_with_member_twice(exported, ["credentials", 0], "note", "y"))
+    assert_error(result, 2, "credentials[0].note is given twice")
+
+
 # --------------------------------------------------------------------------------------------
 # item 13: process substitution and pipes
 

@@ -220,6 +220,29 @@ def test_huge_options_are_read_or_refused_cleanly(vauth, enrolled):
         json.loads(result.stdout)
 
 
+@pytest.mark.parametrize("command, make", [("create", creation_options), ("get", request_options)])
+def test_options_over_32_mib_are_refused_before_parsing(vauth, enrolled, command, make):
+    """Issue 18 item 6: 62 MiB of options were read and took 1.38 GiB. Options are bounded where
+    they are read (32 MiB; real ones are kilobytes), with a message saying so, keystore untouched."""
+    document = make()
+    document["padding"] = "x" * (32 << 20)
+    before = snapshot(vauth.directory)
+    result = run(vauth, [command, "--origin", ORIGIN], stdin=json.dumps(document).encode())
+    assert result.code == 2
+    assert result.stderr == "vauth: error: options - is larger than 32 MiB, the most vauth reads\n"
+    assert snapshot(vauth.directory) == before
+
+
+def test_an_import_over_64_mib_is_refused(vauth, enrolled, tmp_path):
+    big = tmp_path / "big.json"
+    big.write_bytes(b'{"credentials": [], "padding": "' + b"x" * (64 << 20) + b'"}')
+    before = snapshot(vauth.directory)
+    result = run(vauth, ["import", str(big)])
+    assert result.code == 2
+    assert result.stderr == f"vauth: error: import file {big} is larger than 64 MiB, the most vauth reads\n"
+    assert snapshot(vauth.directory) == before
+
+
 def test_one_megabyte_challenge(vauth, enrolled):
     """WebAuthn sets no upper bound on a challenge; 1 MiB goes through into clientDataJSON."""
     challenge = b64url(secrets.token_bytes(1 << 20))

@@ -66,5 +66,42 @@ struct CryptoVectorTests {
         #expect(Base64.decode("Zh==") == nil, "non-zero leftover bits")
         #expect(Base64.decode("Z") == nil)
         #expect(Base64.decode("Zm9v!") == nil)
+        #expect(Base64.decode("Zm8") == Array("fo".utf8))
+        #expect(Base64.decode("Zm9=") == nil, "non-zero leftover bits after two bytes")
+        #expect(Base64.decode("Zm9v===") == nil, "at most two padding characters")
+        #expect(Base64.decode("Zm=9v") == nil, "padding only at the end")
+        #expect(Base64.urlDecode("") == [])
+    }
+
+    /// Every length across the three-byte boundaries, every byte value, against the bit-by-bit
+    /// definition (RFC 4648 §4): the table-driven encoder and decoder must agree with it.
+    @Test func base64AgreesWithTheDefinitionAtEveryLength() {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+        func reference(_ bytes: [UInt8]) -> String {
+            let bits = bytes.flatMap { byte in (0..<8).reversed().map { (byte >> UInt8($0)) & 1 } }
+            var out = ""
+            for start in stride(from: 0, to: bits.count, by: 6) {
+                let group = (0..<6).map { start + $0 < bits.count ? bits[start + $0] : 0 }
+                out.append(alphabet[Int(group.reduce(0) { $0 << 1 | $1 })])
+            }
+            while out.count % 4 != 0 { out.append("=") }
+            return out
+        }
+        var generator = SystemRandomNumberGenerator()
+        for length in 0..<80 {
+            let bytes = (0..<length).map { index in length == 64 ? UInt8(truncatingIfNeeded: index * 4) : UInt8.random(in: 0...255, using: &generator) }
+            let encoded = Base64.encode(bytes)
+            #expect(encoded == reference(bytes))
+            #expect(Base64.decode(encoded) == bytes)
+            let url = Base64.urlEncode(bytes)
+            #expect(url == encoded.replacingOccurrences("+", "-").replacingOccurrences("/", "_").filter { $0 != "=" })
+            #expect(Base64.urlDecode(url) == bytes)
+        }
+    }
+}
+
+extension String {
+    func replacingOccurrences(_ target: Character, _ replacement: Character) -> String {
+        String(map { $0 == target ? replacement : $0 })
     }
 }

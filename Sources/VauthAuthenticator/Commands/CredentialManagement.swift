@@ -117,7 +117,8 @@ extension Authenticator {
             try authorize(request, rpId: record?.rpId, preview: preview)
             guard var record else { throw CTAPError(.noCredentials, "no such credential") }
             guard record.user.id == user.id else { throw CTAPError(.invalidParameter, "user.id differs from the credential's user handle") }
-            record.user = user
+            // Stored names are truncated as makeCredential stores them (NameTruncation).
+            record.user = user.truncatedForStorage
             do { try store.save(record, replacing: record.id) } catch { throw .store(error, "update the user") }
             return .map([:])
         default:

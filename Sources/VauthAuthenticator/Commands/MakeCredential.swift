@@ -176,10 +176,11 @@ extension Authenticator {
             throw CTAPError(.other, "key generation failed: \(error)")
         }
         // Step 15: the extensions set what they keep with the credential and give their outputs.
+        // Names are stored truncated to 64 bytes, as CTAP 2.2 §6.1.2 allows (NameTruncation).
         var context = MakeCredentialExtensionContext(
             request: request, userVerified: userVerified,
             record: CredentialRecord(
-                id: credentialId, rp: request.rp, user: request.user, algorithm: algorithm, privateKey: privateKey,
+                id: credentialId, rp: request.rp.truncatedForStorage, user: request.user.truncatedForStorage, algorithm: algorithm, privateKey: privateKey,
                 signCount: 0, signCounterMode: policy.signCounter, discoverable: request.residentKey, createdAt: now(),
                 backupEligible: policy.backupEligible, backedUp: policy.backupEligible && policy.backedUp),
             authenticator: self)

@@ -17,7 +17,7 @@ package struct CreateCommand: AsyncParsableCommand {
 
     package func run() async throws {
         // Input is checked before the keystore is touched (or a passphrase asked for).
-        let options = try PublicKeyCredentialCreationOptions(json: try InputFile.read(client.options, what: "options"))
+        let options = try PublicKeyCredentialCreationOptions(jsonBytes: try InputFile.bytes(client.options, what: "options", limit: InputFile.optionsLimit))
         let origin = try client.parsedOrigin()
         let file = try global.open(.readWrite, create: true)
         let ceremony = try Ceremony(file: file, authenticator: authenticator, configuration: try client.configuration())

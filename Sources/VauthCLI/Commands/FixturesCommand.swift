@@ -20,6 +20,8 @@ package struct FixturesCommand: AsyncParsableCommand {
     package init() {}
 
     package func run() async throws {
+        // An empty path would resolve to the current directory and scatter ~100 files there.
+        guard !out.isEmpty else { throw CLIError.badInput("--out needs a folder path, not an empty string") }
         let generator: FixtureGenerator
         do { generator = try FixtureGenerator(seed: seed, count: count) } catch { throw CLIError.badInput(error.description) }
         let files: [FixtureGenerator.File]

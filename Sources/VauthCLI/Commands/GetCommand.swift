@@ -17,7 +17,7 @@ package struct GetCommand: AsyncParsableCommand {
     package init() {}
 
     package func run() async throws {
-        let options = try PublicKeyCredentialRequestOptions(json: try InputFile.read(client.options, what: "options"))
+        let options = try PublicKeyCredentialRequestOptions(jsonBytes: try InputFile.bytes(client.options, what: "options", limit: InputFile.optionsLimit))
         let origin = try client.parsedOrigin()
         let preferred = try credential.map(CredentialIdArgument.decode)
         guard try KeystoreFile.exists(at: global.path) else {

@@ -17,16 +17,21 @@ package struct ImportCommand: AsyncParsableCommand {
     package init() {}
 
     package func run() async throws {
-        let text = try InputFile.read(input, what: "import file")
+        let bytes = try InputFile.bytes(input, what: "import file")
         let document: JSONValue
-        do { document = try JSONParser.parse(text) } catch { throw CLIError.badInput("import file: \(error.message)") }
+        do { document = try JSONParser.parse(bytes) } catch { throw CLIError.badInput("import file: \(error.message)") }
         let records: [CredentialRecord]
-        do { records = try CredentialTransfer.importRecords(document, now: Authenticator.systemClock()) } catch {
+        var truncations: [String] = []
+        do {
+            records = try CredentialTransfer.importRecords(document, now: Authenticator.systemClock()) { truncations.append($0) }
+        } catch {
             throw CLIError.badInput("import file: \(error)")
         }
         guard !records.isEmpty else { throw CLIError.badInput("import file holds no credentials") }
         let file = try global.open(.readWrite, create: true)
         try file.insert(records)
+        // Said once the credentials are in: a failed import changed nothing to warn about.
+        for truncation in truncations { Terminal.warn("import file: " + truncation) }
         Terminal.printJSON(.object([("imported", .array(records.map { .string(Base64.urlEncode($0.id)) }))]), compact: global.compact)
     }
 }

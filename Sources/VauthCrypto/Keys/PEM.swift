@@ -46,34 +46,57 @@ public enum Base64 {
 
     /// Standard alphabet with `=` padding.
     public static func encode(_ bytes: some Collection<UInt8>) -> String {
-        encode(Array(bytes), alphabet: standard, pad: true)
+        encode(bytes, alphabet: standard, pad: true)
     }
 
     /// base64url without padding, as WebAuthn's JSON serialisation uses (L3 §5.1).
     public static func urlEncode(_ bytes: some Collection<UInt8>) -> String {
-        encode(Array(bytes), alphabet: url, pad: false)
+        encode(bytes, alphabet: url, pad: false)
     }
 
-    private static func encode(_ bytes: [UInt8], alphabet: [UInt8], pad: Bool) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity((bytes.count + 2) / 3 * 4)
-        var i = 0
-        while i + 3 <= bytes.count {
-            let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
-            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)], alphabet[Int(n & 63)]]
-            i += 3
+    // Every response member is base64url, so this is on the JSON client's path: written straight
+    // into the String's own storage, four characters per three bytes, no intermediate arrays.
+    private static func encode(_ bytes: some Collection<UInt8>, alphabet: [UInt8], pad: Bool) -> String {
+        if let encoded = bytes.withContiguousStorageIfAvailable({ encode($0, alphabet: alphabet, pad: pad) }) { return encoded }
+        return Array(bytes).withUnsafeBufferPointer { encode($0, alphabet: alphabet, pad: pad) }
+    }
+
+    private static func encode(_ bytes: UnsafeBufferPointer<UInt8>, alphabet: [UInt8], pad: Bool) -> String {
+        let count = bytes.count
+        let rest = count % 3
+        let length = count / 3 * 4 + (rest == 0 ? 0 : pad ? 4 : rest + 1)
+        guard length > 0 else { return "" }
+        return alphabet.withUnsafeBufferPointer { table in
+            String(unsafeUninitializedCapacity: length) { out in
+                var i = 0, o = 0
+                while i + 3 <= count {
+                    let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
+                    out[o] = table[Int(n >> 18)]
+                    out[o + 1] = table[Int(n >> 12 & 63)]
+                    out[o + 2] = table[Int(n >> 6 & 63)]
+                    out[o + 3] = table[Int(n & 63)]
+                    i += 3
+                    o += 4
+                }
+                if rest > 0 {
+                    let n = UInt32(bytes[i]) << 16 | (rest == 2 ? UInt32(bytes[i + 1]) << 8 : 0)
+                    out[o] = table[Int(n >> 18)]
+                    out[o + 1] = table[Int(n >> 12 & 63)]
+                    o += 2
+                    if rest == 2 {
+                        out[o] = table[Int(n >> 6 & 63)]
+                        o += 1
+                    }
+                    if pad {
+                        while o < length {
+                            out[o] = UInt8(ascii: "=")
+                            o += 1
+                        }
+                    }
+                }
+                return o
+            }
         }
-        let rest = bytes.count - i
-        if rest == 1 {
-            let n = UInt32(bytes[i]) << 16
-            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)]]
-            if pad { out += [UInt8(ascii: "="), UInt8(ascii: "=")] }
-        } else if rest == 2 {
-            let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8
-            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)]]
-            if pad { out.append(UInt8(ascii: "=")) }
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// Decodes standard base64, with or without padding. `nil` for any other character.
@@ -88,31 +111,72 @@ public enum Base64 {
     }
 
     private static func decode(_ string: String, plus: UInt8, slash: UInt8) -> [UInt8]? {
-        var chars = Array(string.utf8)
-        while chars.last == UInt8(ascii: "=") { chars.removeLast() }
-        guard chars.count % 4 != 1, Array(string.utf8).count - chars.count <= 2 else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(chars.count * 3 / 4)
-        var buffer: UInt32 = 0, bits = 0
-        for c in chars {
-            let v: UInt32
+        var string = string
+        return string.withUTF8 { decode($0, plus: plus, slash: slash) }
+    }
+
+    private static func decode(_ text: UnsafeBufferPointer<UInt8>, plus: UInt8, slash: UInt8) -> [UInt8]? {
+        var count = text.count
+        while count > 0, text[count - 1] == UInt8(ascii: "=") { count -= 1 }
+        guard count % 4 != 1, text.count - count <= 2 else { return nil }
+        func value(_ c: UInt8) -> UInt32? {
             switch c {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"): v = UInt32(c - UInt8(ascii: "A"))
-            case UInt8(ascii: "a")...UInt8(ascii: "z"): v = UInt32(c - UInt8(ascii: "a")) + 26
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): v = UInt32(c - UInt8(ascii: "0")) + 52
-            case plus: v = 62
-            case slash: v = 63
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): return UInt32(c &- UInt8(ascii: "A"))
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): return UInt32(c &- UInt8(ascii: "a")) + 26
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): return UInt32(c &- UInt8(ascii: "0")) + 52
+            case plus: return 62
+            case slash: return 63
             default: return nil
             }
-            buffer = buffer << 6 | v
-            bits += 6
-            if bits >= 8 {
-                bits -= 8
-                out.append(UInt8(truncatingIfNeeded: buffer >> UInt32(bits)))
-            }
         }
-        // Leftover bits must be zero, or two different strings would decode to the same bytes.
-        guard buffer & ((1 << UInt32(bits)) - 1) == 0 else { return nil }
-        return out
+        let length = count / 4 * 3 + (count % 4 == 0 ? 0 : count % 4 - 1)
+        var valid = true
+        let out = [UInt8](unsafeUninitializedCapacity: length) { out, initialized in
+            var i = 0, o = 0
+            while i + 4 <= count {
+                guard let a = value(text[i]), let b = value(text[i + 1]), let c = value(text[i + 2]), let d = value(text[i + 3]) else {
+                    valid = false
+                    initialized = 0
+                    return
+                }
+                let n = a << 18 | b << 12 | c << 6 | d
+                out[o] = UInt8(truncatingIfNeeded: n >> 16)
+                out[o + 1] = UInt8(truncatingIfNeeded: n >> 8)
+                out[o + 2] = UInt8(truncatingIfNeeded: n)
+                i += 4
+                o += 3
+            }
+            let rest = count - i
+            if rest >= 2 {
+                guard let a = value(text[i]), let b = value(text[i + 1]) else {
+                    valid = false
+                    initialized = 0
+                    return
+                }
+                var n = a << 18 | b << 12
+                if rest == 3 {
+                    guard let c = value(text[i + 2]) else {
+                        valid = false
+                        initialized = 0
+                        return
+                    }
+                    n |= c << 6
+                }
+                // Leftover bits must be zero, or two different strings would decode to the same bytes.
+                guard (rest == 2 ? n & 0xFFFF : n & 0xFF) == 0 else {
+                    valid = false
+                    initialized = 0
+                    return
+                }
+                out[o] = UInt8(truncatingIfNeeded: n >> 16)
+                o += 1
+                if rest == 3 {
+                    out[o] = UInt8(truncatingIfNeeded: n >> 8)
+                    o += 1
+                }
+            }
+            initialized = o
+        }
+        return valid ? out : nil
     }
 }

@@ -34,7 +34,7 @@ public struct DfnsKeyCredential: Sendable {
     /// the Dfns user it was registered for.
     public func record(kind: CredentialKind, user: DfnsRegistrationChallenge.User, origin: Origin, now: Int64) throws -> CredentialRecord {
         CredentialRecord(id: credId, rp: DfnsKeyCredential.relyingParty(origin),
-                         user: UserEntity(id: Array(user.id.utf8), name: user.name, displayName: user.displayName),
+                         user: UserEntity(id: Array(user.id.utf8), name: user.name, displayName: user.displayName).truncatedForStorage,
                          algorithm: key.algorithm, privateKey: try key.pkcs8DER(), discoverable: false, createdAt: now, kind: kind)
     }
 

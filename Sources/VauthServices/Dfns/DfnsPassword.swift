@@ -37,7 +37,7 @@ public struct DfnsPassword: Sendable {
     /// Dfns user.
     func record(user: DfnsRegistrationChallenge.User, origin: Origin, now: Int64) throws -> CredentialRecord {
         CredentialRecord(id: try SecureRandom.bytes(16), rp: DfnsKeyCredential.relyingParty(origin),
-                         user: UserEntity(id: Array(user.id.utf8), name: user.name, displayName: user.displayName),
+                         user: UserEntity(id: Array(user.id.utf8), name: user.name, displayName: user.displayName).truncatedForStorage,
                          algorithm: .es256, privateKey: bytes, discoverable: false, createdAt: now, kind: .password)
     }
 

@@ -24,7 +24,7 @@ public enum DfnsTotpCredential {
     public static func record(_ generator: OneTimePassword, user: DfnsRegistrationChallenge.User, origin: Origin,
                               now: Int64) throws -> CredentialRecord {
         CredentialRecord(id: try SecureRandom.bytes(16), rp: DfnsKeyCredential.relyingParty(origin),
-                         user: UserEntity(id: Array(user.id.utf8), name: user.name, displayName: user.displayName),
+                         user: UserEntity(id: Array(user.id.utf8), name: user.name, displayName: user.displayName).truncatedForStorage,
                          algorithm: .es256, privateKey: SecretBytes(Array(generator.uri.utf8)), discoverable: false, createdAt: now,
                          kind: .totp)
     }

@@ -29,6 +29,10 @@ extension WebAuthnClient {
             guard !allowList.isEmpty else { throw .notAllowed("the chosen credential is not in allowCredentials") }
         }
 
+        // A list longer than the authenticator takes is narrowed by silent pre-flights (batching).
+        if !extensionRun.asksOneCredentialAtATime {
+            allowList = try allowListToSend(allowList, rpId: rpId, clientDataHash: clientDataHash, userVerification: userVerification, info: info)
+        }
         // An extension whose input depends on the credential (prf's evalByCredential) has the
         // client ask about one allowed credential at a time.
         let attempts: [[CredentialDescriptor]] = extensionRun.asksOneCredentialAtATime && allowList.count > 1 ? allowList.map { [$0] } : [allowList]

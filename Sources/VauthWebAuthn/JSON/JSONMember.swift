@@ -9,20 +9,53 @@ import VauthCrypto
 /// options from objects with unset fields often write `null` for them.
 struct JSONMember {
     let value: JSONValue
-    let path: String
+    /// The path is made only when an error names it: a member per element of a long array must
+    /// not cost a string each (issue 18 item 6: 62 MiB of options once took 1.38 GiB).
+    private let parent: String
+    private let step: Step
+
+    private enum Step {
+        case whole
+        case name(String)
+        case index(Int)
+    }
 
     init(_ value: JSONValue, path: String) {
         self.value = value
-        self.path = path
+        self.parent = path
+        self.step = .whole
+    }
+
+    private init(_ value: JSONValue, parent: String, step: Step) {
+        self.value = value
+        self.parent = parent
+        self.step = step
+    }
+
+    /// `publicKey.user.id`, `excludeCredentials[2].id`; empty for the document itself.
+    var path: String {
+        switch step {
+        case .whole: return parent
+        case .name(let name): return parent.isEmpty ? name : parent + "." + name
+        case .index(let index): return "\(parent)[\(index)]"
+        }
     }
 
     private func child(_ name: String) -> String { path.isEmpty ? name : path + "." + name }
 
+    private func childMember(_ value: JSONValue, name: String) -> JSONMember {
+        switch step {
+        case .whole: return JSONMember(value, parent: parent, step: .name(name))
+        default: return JSONMember(value, parent: path, step: .name(name))
+        }
+    }
+
     /// The member `name`, or `nil` when absent or `null`.
     func optional(_ name: String) throws(WebAuthnClientError) -> JSONMember? {
         guard case .object = value else { throw .syntax("\(path.isEmpty ? "options" : path) must be an object, not \(value.kindDescription)") }
-        guard let member = value[name], member != .null else { return nil }
-        return JSONMember(member, path: child(name))
+        guard let member = value[name] else { return nil }
+        if case .null = member { return nil }
+        return childMember(member, name: name)
     }
 
     /// The member `name`; missing or `null` is an error naming it.
@@ -50,9 +83,20 @@ struct JSONMember {
         return Int(n)
     }
 
-    func array() throws(WebAuthnClientError) -> [JSONMember] {
+    func array() throws(WebAuthnClientError) -> Items {
         guard case .array(let items) = value else { throw typeMismatch("an array") }
-        return items.enumerated().map { JSONMember($1, path: "\(path)[\($0)]") }
+        return Items(items: items, path: path)
+    }
+
+    /// The elements of an array as members, each made when it is visited.
+    struct Items: RandomAccessCollection {
+        static let empty = Items(items: [], path: "")
+        let items: [JSONValue]
+        let path: String
+
+        var startIndex: Int { items.startIndex }
+        var endIndex: Int { items.endIndex }
+        subscript(position: Int) -> JSONMember { JSONMember(items[position], parent: path, step: .index(position)) }
     }
 
     /// The members of an object, in order (a repeated name keeps its last value, as `JSON.parse`).
@@ -61,7 +105,7 @@ struct JSONMember {
         var seen: [String: Int] = [:]
         var out: [(String, JSONMember)] = []
         for (name, member) in members {
-            let entry = (name, JSONMember(member, path: child(name)))
+            let entry = (name, childMember(member, name: name))
             if let index = seen[name] { out[index] = entry } else {
                 seen[name] = out.count
                 out.append(entry)
@@ -83,12 +127,17 @@ struct JSONMember {
     }
 
     func stringArray() throws(WebAuthnClientError) -> [String] {
+        guard case .array(let items) = value else { throw typeMismatch("an array") }
         var out: [String] = []
-        for item in try array() { out.append(try item.string()) }
+        out.reserveCapacity(items.count)
+        for (index, item) in items.enumerated() {
+            guard case .string(let text) = item else { throw JSONMember(item, parent: path, step: .index(index)).typeMismatch("a string") }
+            out.append(text)
+        }
         return out
     }
 
-    private func typeMismatch(_ expected: String) -> WebAuthnClientError {
+    fileprivate func typeMismatch(_ expected: String) -> WebAuthnClientError {
         .syntax("\(path) must be \(expected), not \(value.kindDescription)")
     }
 }

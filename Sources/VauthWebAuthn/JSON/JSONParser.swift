@@ -4,19 +4,34 @@
 /// surrogates, no raw control characters in strings. The input must be UTF-8; a leading byte
 /// order mark is skipped because editors on other systems write one. Nesting is limited so a
 /// hostile document cannot exhaust the stack.
+///
+/// It reads the bytes in place: the input is validated as UTF-8 without a copy, a string without
+/// escapes becomes a `String` in one allocation of its exact size, and an integer is read
+/// without going through text. The options of a ceremony are parsed on every `get`, so this is
+/// on the path the JSON client's rate depends on, and a large input costs little more memory
+/// than the values it holds (issue 18 item 6).
 public enum JSONParser {
     public static let maxDepth = 64
 
     public static func parse(_ text: String) throws(WebAuthnClientError) -> JSONValue {
-        try parse(Array(text.utf8))
+        var text = text
+        // A native String is contiguous UTF-8 already: parse its bytes without a copy.
+        let result = text.withUTF8 { (buffer) -> Result<JSONValue, WebAuthnClientError> in
+            do throws(WebAuthnClientError) { return .success(try parse(buffer)) } catch { return .failure(error) }
+        }
+        return try result.get()
     }
 
     public static func parse(_ bytes: [UInt8]) throws(WebAuthnClientError) -> JSONValue {
-        guard String(validating: bytes, as: UTF8.self) != nil else {
-            throw .syntax("malformed JSON: the input is not valid UTF-8")
+        try bytes.withUnsafeBufferPointer { (buffer) throws(WebAuthnClientError) -> JSONValue in try parse(buffer) }
+    }
+
+    public static func parse(_ buffer: UnsafeBufferPointer<UInt8>) throws(WebAuthnClientError) -> JSONValue {
+        if let offset = UTF8Validation.firstInvalidOffset(buffer) {
+            throw .syntax("malformed JSON: the input is not valid UTF-8 (at byte \(offset))")
         }
-        var reader = Reader(bytes: bytes)
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { reader.offset = 3 }
+        var reader = Reader(bytes: buffer)
+        if buffer.starts(with: [0xEF, 0xBB, 0xBF]) { reader.offset = 3 }
         reader.skipWhitespace()
         guard !reader.atEnd else { throw .syntax("malformed JSON: the input is empty") }
         let value = try reader.value(depth: 0)
@@ -26,8 +41,12 @@ public enum JSONParser {
     }
 
     private struct Reader {
-        let bytes: [UInt8]
+        let bytes: UnsafeBufferPointer<UInt8>
         var offset = 0
+
+        init(bytes: UnsafeBufferPointer<UInt8>) {
+            self.bytes = bytes
+        }
 
         var atEnd: Bool { offset >= bytes.count }
         var current: UInt8? { offset < bytes.count ? bytes[offset] : nil }
@@ -37,7 +56,11 @@ public enum JSONParser {
         }
 
         mutating func skipWhitespace() {
-            while let c = current, c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D { offset += 1 }
+            while offset < bytes.count {
+                let c = bytes[offset]
+                guard c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 else { return }
+                offset += 1
+            }
         }
 
         mutating func expect(_ byte: UInt8, _ what: String) throws(WebAuthnClientError) {
@@ -56,16 +79,20 @@ public enum JSONParser {
             case UInt8(ascii: "f"): try literal("false"); return .bool(false)
             case UInt8(ascii: "n"): try literal("null"); return .null
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try number())
-            default: throw error("unexpected character '\(Unicode.Scalar(c))'")
+            default:
+                // Outside a string only ASCII can be JSON; show a character, not a lone byte.
+                let shown = c < 0x80 ? String(Unicode.Scalar(c)) : String(String(decoding: bytes[offset..<min(offset + 4, bytes.count)], as: UTF8.self).prefix(1))
+                throw error("unexpected character '\(shown)'")
             }
         }
 
-        mutating func literal(_ word: String) throws(WebAuthnClientError) {
-            let expected = Array(word.utf8)
-            guard offset + expected.count <= bytes.count, Array(bytes[offset..<offset + expected.count]) == expected else {
+        mutating func literal(_ word: StaticString) throws(WebAuthnClientError) {
+            let count = word.utf8CodeUnitCount
+            guard offset + count <= bytes.count,
+                  memcmpEqual(word.utf8Start, bytes.baseAddress! + offset, count) else {
                 throw error("invalid literal, expected \(word)")
             }
-            offset += expected.count
+            offset += count
         }
 
         mutating func object(depth: Int) throws(WebAuthnClientError) -> JSONValue {
@@ -117,7 +144,25 @@ public enum JSONParser {
 
         mutating func string() throws(WebAuthnClientError) -> String {
             offset += 1
+            let start = offset
+            // The common case: no escapes. The input is valid UTF-8, so the bytes up to the
+            // closing quote are the string, made in one allocation.
+            while offset < bytes.count {
+                let c = bytes[offset]
+                if c == UInt8(ascii: "\"") {
+                    let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<offset]), as: UTF8.self)
+                    offset += 1
+                    return text
+                }
+                if c == UInt8(ascii: "\\") { break }
+                if c < 0x20 { throw error("control character in a string must be escaped") }
+                offset += 1
+            }
+            guard offset < bytes.count else { throw error("unterminated string") }
+            // Escapes: copy what came before, then go on byte by byte.
             var out: [UInt8] = []
+            out.reserveCapacity(offset - start + 16)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<offset]))
             while true {
                 guard let c = current else { throw error("unterminated string") }
                 switch c {
@@ -163,7 +208,7 @@ public enum JSONParser {
                     throw error("lone low surrogate escape")
                 }
                 guard let unicode = Unicode.Scalar(scalar) else { throw error("invalid unicode escape") }
-                out += Array(String(Character(unicode)).utf8)
+                out.append(contentsOf: UTF8.encode(unicode)!)
             default:
                 throw error("invalid escape '\\\(Unicode.Scalar(c))'")
             }
@@ -189,7 +234,8 @@ public enum JSONParser {
 
         mutating func number() throws(WebAuthnClientError) -> Double {
             let start = offset
-            if current == UInt8(ascii: "-") { offset += 1 }
+            let negative = current == UInt8(ascii: "-")
+            if negative { offset += 1 }
             guard let first = current, isDigit(first) else { throw error("expected a digit") }
             offset += 1
             if first != UInt8(ascii: "0") {
@@ -197,19 +243,30 @@ public enum JSONParser {
             } else if let c = current, isDigit(c) {
                 throw error("a number may not have a leading zero")
             }
+            var integral = true
             if current == UInt8(ascii: ".") {
+                integral = false
                 offset += 1
                 guard let c = current, isDigit(c) else { throw error("expected a digit after '.'") }
                 while let c = current, isDigit(c) { offset += 1 }
             }
             if current == UInt8(ascii: "e") || current == UInt8(ascii: "E") {
+                integral = false
                 offset += 1
                 if current == UInt8(ascii: "+") || current == UInt8(ascii: "-") { offset += 1 }
                 guard let c = current, isDigit(c) else { throw error("expected a digit in the exponent") }
                 while let c = current, isDigit(c) { offset += 1 }
             }
-            let text = String(decoding: bytes[start..<offset], as: UTF8.self)
-            guard let value = Double(text) else { throw error("unreadable number \(text)") }
+            let digitsStart = negative ? start + 1 : start
+            // An integer of up to 15 digits is exact in a Double: read it directly (the usual
+            // `alg`, `timeout`, `signCount`).
+            if integral, offset - digitsStart <= 15 {
+                var value: Int64 = 0
+                for index in digitsStart..<offset { value = value * 10 + Int64(bytes[index] &- UInt8(ascii: "0")) }
+                return negative ? -Double(value) : Double(value)
+            }
+            let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<offset]), as: UTF8.self)
+            guard let value = Double(text) else { throw error("unreadable number \(text.prefix(40))") }
             // RFC 8259 §6 lets a parser limit the range; beyond a Double it would become infinity,
             // which JSON cannot write back (found by the options-json fuzz harness).
             guard value.isFinite else { throw error("number \(text.prefix(40)) is out of range") }
@@ -217,5 +274,51 @@ public enum JSONParser {
         }
 
         func isDigit(_ c: UInt8) -> Bool { c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") }
+
+        func memcmpEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+            for index in 0..<count where a[index] != b[index] { return false }
+            return true
+        }
+    }
+}
+
+/// UTF-8 validation (RFC 3629 §4: no overlong forms, no surrogates, nothing above U+10FFFF)
+/// without making a `String`, so checking a large input costs no second copy of it.
+enum UTF8Validation {
+    /// The offset of the first byte that starts no valid sequence, or `nil` if all is valid.
+    static func firstInvalidOffset(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        let count = bytes.count
+        var index = 0
+        while index < count {
+            // ASCII runs, eight bytes at a time.
+            while index + 8 <= count,
+                  UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                index += 8
+            }
+            guard index < count else { break }
+            let lead = bytes[index]
+            if lead < 0x80 {
+                index += 1
+                continue
+            }
+            let length: Int
+            var low: UInt8 = 0x80, high: UInt8 = 0xBF  // the range of the second byte
+            switch lead {
+            case 0xC2...0xDF: length = 2
+            case 0xE0: length = 3; low = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: length = 3
+            case 0xED: length = 3; high = 0x9F
+            case 0xF0: length = 4; low = 0x90
+            case 0xF1...0xF3: length = 4
+            case 0xF4: length = 4; high = 0x8F
+            default: return index
+            }
+            guard index + length <= count else { return index }
+            let second = bytes[index + 1]
+            guard second >= low && second <= high else { return index }
+            for next in 2..<length where bytes[index + next] & 0xC0 != 0x80 { return index }
+            index += length
+        }
+        return nil
     }
 }

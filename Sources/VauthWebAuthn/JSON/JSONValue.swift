@@ -4,7 +4,7 @@
 /// and what vauth prints must be byte-for-byte deterministic, so objects are ordered member lists
 /// rather than dictionaries: the response types build them in Chromium's member order, and the
 /// parser keeps the order it read.
-public indirect enum JSONValue: Equatable, Sendable {
+public enum JSONValue: Equatable, Sendable {
     case null
     case bool(Bool)
     /// Every JSON number; WebAuthn's numbers (`alg`, `timeout`) are integers that fit a Double exactly.

@@ -44,6 +44,11 @@ public struct PublicKeyCredentialCreationOptions: Equatable, Sendable {
         try self.init(json: try JSONParser.parse(json))
     }
 
+    /// Parses the options from UTF-8 bytes, as read from a file (no `String` of the whole input).
+    public init(jsonBytes: [UInt8]) throws(WebAuthnClientError) {
+        try self.init(json: try JSONParser.parse(jsonBytes))
+    }
+
     public init(json value: JSONValue) throws(WebAuthnClientError) {
         let json = try OptionsDocument.root(value)
         rp = try PublicKeyCredentialRpEntity(try json.required("rp"))
@@ -54,7 +59,7 @@ public struct PublicKeyCredentialCreationOptions: Equatable, Sendable {
         pubKeyCredParams = parameters
         timeout = try json.optional("timeout")?.integer(in: 0...Int(UInt32.max))
         var excluded: [PublicKeyCredentialDescriptor] = []
-        for item in try json.optional("excludeCredentials")?.array() ?? [] { excluded.append(try PublicKeyCredentialDescriptor(item)) }
+        for item in try json.optional("excludeCredentials")?.array() ?? .empty { excluded.append(try PublicKeyCredentialDescriptor(item)) }
         excludeCredentials = excluded
         authenticatorSelection = try json.optional("authenticatorSelection").map { (member) throws(WebAuthnClientError) in
             try AuthenticatorSelectionCriteria(member)

@@ -29,13 +29,18 @@ public struct PublicKeyCredentialRequestOptions: Equatable, Sendable {
         try self.init(json: try JSONParser.parse(json))
     }
 
+    /// Parses the options from UTF-8 bytes, as read from a file (no `String` of the whole input).
+    public init(jsonBytes: [UInt8]) throws(WebAuthnClientError) {
+        try self.init(json: try JSONParser.parse(jsonBytes))
+    }
+
     public init(json value: JSONValue) throws(WebAuthnClientError) {
         let json = try OptionsDocument.root(value)
         challenge = try json.required("challenge").base64url()
         timeout = try json.optional("timeout")?.integer(in: 0...Int(UInt32.max))
         rpId = try json.optional("rpId")?.string()
         var allowed: [PublicKeyCredentialDescriptor] = []
-        for item in try json.optional("allowCredentials")?.array() ?? [] { allowed.append(try PublicKeyCredentialDescriptor(item)) }
+        for item in try json.optional("allowCredentials")?.array() ?? .empty { allowed.append(try PublicKeyCredentialDescriptor(item)) }
         allowCredentials = allowed
         userVerification = try json.optional("userVerification")?.enumeration(UserVerificationRequirement.self) ?? .preferred
         hints = try json.optional("hints")?.stringArray() ?? []

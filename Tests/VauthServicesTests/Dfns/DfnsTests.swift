@@ -56,6 +56,18 @@ struct DfnsTests {
         }
     }
 
+    /// Issue 18 item 1: a Dfns user's names from the server are stored truncated to 64 bytes, as a
+    /// WebAuthn credential's are; the user id (the handle) is kept whole.
+    @Test func keyCredentialRecordsStoreTruncatedNames() throws {
+        let credential = try DfnsKeyCredential.make(challenge: "abc", origin: origin, algorithm: .es256)
+        let user = DfnsRegistrationChallenge.User(id: "us-123", name: "alice@example.com" + String(repeating: "a", count: 1 << 20),
+                                                  displayName: String(repeating: "Ä", count: 100))
+        let record = try credential.record(kind: .key, user: user, origin: origin, now: 0)
+        #expect(record.user.name == "alice@example.com" + String(repeating: "a", count: 47))
+        #expect(record.user.displayName == String(repeating: "Ä", count: 32))
+        #expect(record.user.id == Array("us-123".utf8))
+    }
+
     @Test func clientDataIsTheSeedShapeAsCompactJSON() {
         let clientData = DfnsClientData(.create, challenge: "abc", origin: origin)
         #expect(String(decoding: clientData.bytes, as: UTF8.self)
