@@ -127,7 +127,8 @@ public struct Benchmarks {
             let small = try BenchKeystore.make(at: place.file("small.vauth"), keyPath: keyPath, count: settings.smallKeystore, identity: identity)
             let large = try BenchKeystore.make(at: place.file("large.vauth"), keyPath: keyPath, count: settings.largeKeystore, identity: identity)
             report.add(try KeystoreScaleBenchmarks(small: small, large: large, executable: executable, scratch: disk,
-                                                   rounds: settings.rounds, slice: settings.slice * 2, processRuns: settings.processRuns).measure())
+                                                   rounds: settings.rounds, slice: settings.slice * 2, processRuns: settings.processRuns,
+                                                   onTmpfs: memory != nil).measure())
         }
         report.evaluateGoals()
         return report

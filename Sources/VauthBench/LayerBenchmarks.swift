@@ -15,6 +15,10 @@ import VauthWebAuthn
 /// **warm** is a long-lived authenticator whose key cache holds the credential's key (serve,
 /// attach); **cold** loads the key from its stored PKCS#8 for every call — for the JSON client
 /// a new authenticator and client per call, as each `vauth get` process makes.
+///
+/// Rates are per CPU-second of the measuring thread (``Measure/threadCPU()``; soft-webauthn's
+/// worker counts its own thread's the same way): on this shared machine the wall clock mostly
+/// measured how much of a core the scheduler left to each slice.
 struct LayerBenchmarks {
     let algorithm: COSEAlgorithm
     let identity: AuthenticatorIdentity

@@ -44,13 +44,13 @@ struct ServeBenchmarks {
         var next = 0
         var latencies: [Double] = []
         let operations = [
-            Measure.Operation("opensslSign") { try limit.sign() },
-            Measure.Operation("serveWarm") {
+            Measure.Operation(wallClock: "opensslSign") { try limit.sign() },
+            Measure.Operation(wallClock: "serveWarm") {
                 let start = Measure.now()
                 try Self.expectOK(try client.cbor(warmMessage, channel: channel))
                 latencies.append((Measure.now() - start) * 1000)
             },
-            Measure.Operation("serveCold") {
+            Measure.Operation(wallClock: "serveCold") {
                 let fresh = try client.initChannel()
                 try Self.expectOK(try client.cbor(coldMessages[next % coldMessages.count], channel: fresh))
                 next += 1
